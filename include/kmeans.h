@@ -1,0 +1,267 @@
+/*
+ * kmeans.h - the public API of libkmeans, an embeddable K-Means library.
+ *
+ * libkmeans fits, applies and evaluates K-Means models on row-major float32
+ * or float64 data held in memory.  Its results follow scikit-learn's KMeans
+ * (same meaning of every parameter, same iteration and stopping rules), and
+ * the same seed gives bit-identical results for any number of threads.
+ *
+ * Conventions used throughout:
+ *   - Data X is n rows by d columns, row-major, contiguous (row i starts at
+ *     X + i * d).  Optional per-sample weights are non-negative, finite and
+ *     not all zero; NULL means every weight is 1.
+ *   - Every function that can fail returns an int status: KM_OK (0) or one
+ *     of the negative km_status codes; km_strerror() gives its message.
+ *     Results come back through out-parameters.  On failure, out-parameters
+ *     are left unspecified (but nothing is leaked and *model stays NULL).
+ *   - The library never prints, never exits, keeps no global mutable state,
+ *     and touches no file except a model file it is asked to save or load.
+ *   - Buffers passed in are owned by the caller and only read (or, for
+ *     out-parameters, written) during the call.  Objects returned through a
+ *     pointer-to-pointer are owned by the caller and freed with the matching
+ *     free function, which accepts NULL.
+ *   - Thread safety: a fitted km_model is read-only; any number of threads
+ *     may call predict/transform/score/getters/save on the same model at
+ *     once.  Fitting uses OpenMP internally (n_threads in km_params).
+ */
+#ifndef KMEANS_H
+#define KMEANS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KM_VERSION_MAJOR 0
+#define KM_VERSION_MINOR 1
+#define KM_VERSION_PATCH 0
+#define KM_VERSION_STRING "0.1.0"
+
+/* The library's version string, e.g. "0.1.0". */
+const char *km_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum km_status {
+    KM_OK = 0,
+    KM_ERR_NOMEM = -1,      /* memory allocation failed or size overflow */
+    KM_ERR_ARG = -2,        /* invalid argument: NULL pointer, bad parameter */
+    KM_ERR_SHAPE = -3,      /* n, d or k inconsistent (k > n, d mismatch, n = 0) */
+    KM_ERR_NONFINITE = -4,  /* NaN or infinity in data, weights or centers */
+    KM_ERR_WEIGHTS = -5,    /* a negative weight, or all weights zero */
+    KM_ERR_IO = -6,         /* a model file could not be opened, read or written */
+    KM_ERR_FORMAT = -7,     /* not a kmeans model file (bad magic) */
+    KM_ERR_VERSION = -8,    /* model file format version not supported */
+    KM_ERR_CORRUPT = -9,    /* model file truncated, checksum or field invalid */
+    KM_ERR_INTERNAL = -10   /* a bug in libkmeans */
+} km_status;
+
+/* A static, human-readable message for a status code (never NULL). */
+const char *km_strerror(int status);
+
+/* ------------------------------------------------------------------------ */
+/* Parameters                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef enum km_init {
+    KM_INIT_KMEANSPP = 0, /* greedy k-means++: 2 + floor(ln k) local trials */
+    KM_INIT_RANDOM = 1,   /* k distinct rows drawn at random (weighted) */
+    KM_INIT_ARRAY = 2     /* the caller's centers, km_params.init_centers */
+} km_init;
+
+typedef enum km_algorithm {
+    KM_ALGO_AUTO = 0,  /* chosen from n, k and d; currently always Lloyd */
+    KM_ALGO_LLOYD = 1, /* Lloyd's algorithm (assign, update) */
+    KM_ALGO_ELKAN = 2  /* Elkan's triangle-inequality bounds: same result */
+} km_algorithm;
+
+typedef enum km_dtype {
+    KM_FLOAT32 = 1,
+    KM_FLOAT64 = 2
+} km_dtype;
+
+/* Kinds of events passed to the log callback. */
+typedef enum km_log_kind {
+    KM_LOG_ITER = 0,    /* one Lloyd/Elkan iteration finished */
+    KM_LOG_RUN = 1,     /* one initialization's run finished */
+    KM_LOG_WARNING = 2  /* a warning; message says what */
+} km_log_kind;
+
+typedef struct km_log_event {
+    km_log_kind kind;
+    int run;             /* 0-based index of the initialization (n_init) */
+    int iter;            /* ITER: 1-based iteration; RUN: iterations done */
+    double inertia;      /* ITER: inertia of this iteration's labels w.r.t.
+                            the centers they were assigned to;
+                            RUN: final inertia of the run */
+    double center_shift; /* ITER: summed squared center shift */
+    const char *message; /* WARNING: the text; otherwise NULL */
+} km_log_event;
+
+/* Called synchronously from the thread that called the fit function. */
+typedef void (*km_log_fn)(void *user, const km_log_event *event);
+
+/*
+ * Fit parameters.  Initialize with km_params_init() then change fields; the
+ * defaults are scikit-learn's.  The struct is read only during a call.
+ */
+typedef struct km_params {
+    int n_clusters;              /* k >= 1; default 8 */
+    km_init init;                /* default KM_INIT_KMEANSPP */
+    const double *init_centers;  /* KM_INIT_ARRAY: k x d row-major, as double
+                                    (rounded to float for a float32 fit);
+                                    read during the fit only */
+    int n_init;                  /* >= 1, or 0 = "auto": 1 for k-means++ and
+                                    explicit centers, 10 for random; with
+                                    explicit centers always 1 */
+    int max_iter;                /* >= 1; default 300 */
+    double tol;                  /* >= 0, relative to the mean per-feature
+                                    variance of X; default 1e-4 */
+    km_algorithm algorithm;      /* default KM_ALGO_AUTO */
+    uint64_t seed;               /* seeds all randomness; default 0 */
+    int n_threads;               /* >= 0; 0 = OpenMP's default */
+    km_log_fn log;               /* optional progress/warning callback */
+    void *log_user;              /* passed to log as is */
+} km_params;
+
+/* Set every field of *p to its default. */
+void km_params_init(km_params *p);
+
+/*
+ * Check parameters alone (not against data).  Returns NULL when valid, or a
+ * static message naming the offending field (liblinear's check_parameter).
+ */
+const char *km_params_check(const km_params *p);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct km_model km_model;
+
+/* Result flags of a fit (km_model_flags). */
+#define KM_FLAG_CONVERGED 0x1u        /* the best run stopped before max_iter:
+                                         labels unchanged or shift <= tol */
+#define KM_FLAG_FEWER_CLUSTERS 0x2u   /* fewer distinct labels than k
+                                         (duplicate points); also reported
+                                         as a KM_LOG_WARNING */
+
+/*
+ * Fit K-Means on X (n x d) with optional weights (NULL = all 1).
+ *
+ * Runs max(1, n_init) initializations and keeps the one with the lowest
+ * inertia (the first on ties).  On success *model receives a new model
+ * (free with km_model_free) and, when labels is not NULL, labels[i] is the
+ * cluster of row i (fit_predict).  The float32 variant computes in float32
+ * with sums in double; the float64 variant in double.
+ *
+ * Errors: KM_ERR_ARG (NULL X or model, invalid parameters), KM_ERR_SHAPE
+ * (n = 0, d = 0, k > n, init centers missing), KM_ERR_NONFINITE (NaN/inf in
+ * X, weights or init centers), KM_ERR_WEIGHTS, KM_ERR_NOMEM.
+ */
+int km_fit_f32(const km_params *params, const float *X, size_t n, size_t d,
+               const float *sample_weight, km_model **model, int32_t *labels);
+int km_fit_f64(const km_params *params, const double *X, size_t n, size_t d,
+               const double *sample_weight, km_model **model, int32_t *labels);
+
+/* Free a model; NULL is accepted. */
+void km_model_free(km_model *model);
+
+/* Getters on a fitted or loaded model (NULL model: 0 / KM_FLOAT64). */
+int km_model_n_clusters(const km_model *model);
+size_t km_model_n_features(const km_model *model);
+km_dtype km_model_dtype(const km_model *model);  /* precision of the fit */
+size_t km_model_n_samples(const km_model *model); /* rows it was fitted on */
+double km_model_inertia(const km_model *model);  /* of the best run */
+int km_model_n_iter(const km_model *model);      /* iterations of best run */
+unsigned km_model_flags(const km_model *model);  /* KM_FLAG_* bits */
+/* The parameters the model was fitted with (init_centers, log and log_user
+   are set to NULL). */
+void km_model_params(const km_model *model, km_params *out);
+
+/*
+ * Copy the k x d centers, row-major, into out (caller-allocated, k * d
+ * elements).  Centers are stored in the model's precision; the other
+ * variant converts.  Errors: KM_ERR_ARG.
+ */
+int km_model_centers_f32(const km_model *model, float *out);
+int km_model_centers_f64(const km_model *model, double *out);
+
+/*
+ * Nearest center of each row of X (n x d): labels[i] in [0, k).  Exact
+ * ties go to the lowest center index.  sq_dist, when not NULL, receives the
+ * squared distance to that center.  Computes in the precision of X; the
+ * model's centers are converted if needed.  n_threads: 0 = default.
+ * Errors: KM_ERR_ARG, KM_ERR_SHAPE (d differs from the model's),
+ * KM_ERR_NONFINITE, KM_ERR_NOMEM.
+ */
+int km_predict_f32(const km_model *model, const float *X, size_t n, size_t d,
+                   int32_t *labels, float *sq_dist, int n_threads);
+int km_predict_f64(const km_model *model, const double *X, size_t n,
+                   size_t d, int32_t *labels, double *sq_dist, int n_threads);
+
+/*
+ * Euclidean distance of each row of X to every center: out is n x k,
+ * row-major, caller-allocated.  Errors as km_predict_*.
+ */
+int km_transform_f32(const km_model *model, const float *X, size_t n,
+                     size_t d, float *out, int n_threads);
+int km_transform_f64(const km_model *model, const double *X, size_t n,
+                     size_t d, double *out, int n_threads);
+
+/*
+ * Minus the (weighted) inertia of X with respect to the model's centers,
+ * as scikit-learn's KMeans.score(); summed in double.  Errors as
+ * km_predict_* plus KM_ERR_WEIGHTS.
+ */
+int km_score_f32(const km_model *model, const float *X, size_t n, size_t d,
+                 const float *sample_weight, double *score, int n_threads);
+int km_score_f64(const km_model *model, const double *X, size_t n, size_t d,
+                 const double *sample_weight, double *score, int n_threads);
+
+/*
+ * k-means++ seeding alone (scikit-learn's kmeans_plusplus): writes k x d
+ * centers and, when indices is not NULL, the row index each came from.
+ * n_local_trials <= 0 means 2 + floor(ln k).
+ */
+int km_kmeanspp_f32(const float *X, size_t n, size_t d,
+                    const float *sample_weight, int k, int n_local_trials,
+                    uint64_t seed, float *centers, int64_t *indices);
+int km_kmeanspp_f64(const double *X, size_t n, size_t d,
+                    const double *sample_weight, int k, int n_local_trials,
+                    uint64_t seed, double *centers, int64_t *indices);
+
+/* ------------------------------------------------------------------------ */
+/* Model files                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Save a model to path (format: docs/model-format.md).  The file is written
+ * to a temporary file beside path and renamed over it, so an existing file
+ * is either left untouched or replaced whole.  Errors: KM_ERR_ARG,
+ * KM_ERR_IO (errno tells why).
+ */
+int km_model_save(const km_model *model, const char *path);
+
+/*
+ * Load a model saved by km_model_save.  Every field is validated; a file
+ * that is not a model, of another version, truncated or corrupted is
+ * rejected.  Errors: KM_ERR_ARG, KM_ERR_IO, KM_ERR_FORMAT, KM_ERR_VERSION,
+ * KM_ERR_CORRUPT, KM_ERR_NOMEM.
+ */
+int km_model_load(const char *path, km_model **model);
+
+/* The same, to and from memory.  km_model_save_mem stores a malloc'ed
+   buffer in *buf (free with free()) and its size in *size. */
+int km_model_save_mem(const km_model *model, void **buf, size_t *size);
+int km_model_load_mem(const void *buf, size_t size, km_model **model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KMEANS_H */

@@ -1,0 +1,97 @@
+/*
+ * kmio.h - data files for the kmeans command: CSV and NumPy .npy in,
+ * CSV and .npy out (chosen by extension), written atomically.
+ *
+ * This layer sits above libkmeans (it uses only include/kmeans.h for
+ * km_dtype).  Every error is reported as one line in err->msg that names the
+ * file and, for parse errors, the line and column ("data.csv:3:7: ...").
+ */
+#ifndef KMIO_H
+#define KMIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kmeans.h"
+
+typedef struct kmio_error {
+    char msg[1024];
+} kmio_error;
+
+/* A dense row-major matrix read from a file. */
+typedef struct kmio_matrix {
+    km_dtype dtype; /* element type of data */
+    size_t n;       /* rows */
+    size_t d;       /* columns (1 for a 1-D .npy or a one-column CSV) */
+    void *data;     /* n * d elements of dtype, row-major */
+    /* private: how data is held (malloc'ed or mmap'ed) */
+    void *owned_;
+    void *map_;
+    size_t map_len_;
+} kmio_matrix;
+
+/* What kmio_read_matrix may convert to. */
+typedef enum kmio_want {
+    KMIO_WANT_NATIVE = 0, /* the file's own: CSV -> float64; .npy float32 ->
+                             float32; every other .npy type -> float64 */
+    KMIO_WANT_F32 = 1,
+    KMIO_WANT_F64 = 2
+} kmio_want;
+
+/*
+ * Read a numeric matrix from path: ".npy" by extension (versions 1-3,
+ * float32/float64/int8..int64/uint8..uint64/bool, little or big endian,
+ * C order, 1-D or 2-D; a float .npy of the wanted dtype is memory-mapped, not
+ * copied), anything else as CSV ("-" reads standard input).
+ *
+ * CSV: numbers separated by commas, tabs or runs of spaces; one header row
+ * is detected (a first row with a non-numeric field) and skipped; blank
+ * lines are skipped; every row must have the same number of fields.
+ *
+ * Rejects, each with its own message: a missing/unreadable file, a bad .npy
+ * header, a Fortran-order or object array, ragged rows, a non-numeric field,
+ * NaN or infinity (unless allow_nonfinite), and an empty file (no rows).
+ * Returns 0 on success (free with kmio_matrix_free), -1 on error.
+ */
+int kmio_read_matrix(const char *path, kmio_want want, int allow_nonfinite,
+                     kmio_matrix *out, kmio_error *err);
+
+/* Release what kmio_read_matrix allocated or mapped; zeroes *m. */
+void kmio_matrix_free(kmio_matrix *m);
+
+/*
+ * Write an n x d matrix (float32 or float64 elements) to path, format by
+ * extension: ".npy" (same dtype, 2-D, or 1-D when as_vector and d == 1) or
+ * CSV (anything else; numbers in shortest round-trip form, comma separated,
+ * no header; "-" writes standard output).  Written to a temporary file in
+ * the same directory and renamed over path: on failure nothing is left and
+ * an existing file is untouched.  Returns 0 or -1 (err filled).
+ */
+int kmio_write_matrix(const char *path, km_dtype dtype, const void *data,
+                      size_t n, size_t d, int as_vector, kmio_error *err);
+
+/* Write n labels: ".npy" as a 1-D int32 array, CSV as one integer a line.
+   Atomic as kmio_write_matrix.  Returns 0 or -1. */
+int kmio_write_labels(const char *path, const int32_t *labels, size_t n,
+                      kmio_error *err);
+
+/*
+ * Atomic file writing, for other outputs (JSON, models written by the
+ * library use their own).  kmio_atomic_open creates a temporary file beside
+ * path and returns it open for writing ("-" returns stdout);
+ * kmio_atomic_commit flushes, fsyncs, closes and renames it over path;
+ * kmio_atomic_abort closes and removes it.  Return 0 or -1 (err filled).
+ */
+typedef struct kmio_atomic {
+    FILE *fp;           /* write here between open and commit */
+    char tmp_[4096];
+    char path_[4096];
+    int is_stdout_;
+} kmio_atomic;
+
+int kmio_atomic_open(kmio_atomic *a, const char *path, kmio_error *err);
+int kmio_atomic_commit(kmio_atomic *a, kmio_error *err);
+void kmio_atomic_abort(kmio_atomic *a);
+
+#endif

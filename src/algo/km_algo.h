@@ -1,0 +1,108 @@
+/*
+ * km_algo.h - the K-Means algorithms inside libkmeans: initialization,
+ * Lloyd, Elkan, and the pieces they share (assignment, center update with
+ * empty-cluster relocation, inertia).  Each exists for float and double.
+ *
+ * Determinism: rows are split into blocks whose boundaries depend only on
+ * n, k and d (km_blocking), never on the thread count; each block is
+ * processed by one thread, and per-block sums are reduced in block order.
+ */
+#ifndef KM_ALGO_H
+#define KM_ALGO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmeans.h"
+#include "common/km_rng.h"
+#include "kernels/km_kernels.h"
+
+/* Row blocks for one pass over the data. */
+typedef struct km_blocking {
+    size_t n_blocks;
+    size_t rows;      /* rows per block (the last may have fewer) */
+} km_blocking;
+
+/* Most blocks a pass uses. */
+#define KM_MAX_BLOCKS 64
+
+km_blocking km_blocking_for(size_t n, size_t k, size_t d);
+
+/* Per-iteration progress, reported by the algorithms (the driver turns it
+   into km_log_event). */
+typedef struct km_progress {
+    km_log_fn log;
+    void *user;
+    int run;
+} km_progress;
+
+/* Result of one run of Lloyd or Elkan from given centers. */
+typedef struct km_run_result {
+    double inertia;
+    int n_iter;
+    int converged; /* stopped by strict convergence or tol */
+} km_run_result;
+
+#define KM_DECLARE_ALGO(REAL, SFX)                                            \
+    typedef struct km_problem_##SFX {                                         \
+        const REAL *X;   /* n x d */                                          \
+        size_t n, d;                                                          \
+        const REAL *w;   /* n weights, or NULL for all 1 */                   \
+        size_t k;                                                             \
+        int n_threads;   /* > 0 */                                            \
+        km_kernels_##SFX kern;                                                \
+        const REAL *xn;  /* squared row norms when !kern.exact, else NULL */  \
+        km_blocking blk;                                                      \
+    } km_problem_##SFX;                                                       \
+                                                                              \
+    /* Fill p for data X; computes row norms when the kernel needs them.      \
+       Returns KM_OK or KM_ERR_NOMEM.  Free with km_problem_release. */       \
+    int km_problem_setup_##SFX(km_problem_##SFX *p, const REAL *X, size_t n,  \
+                               size_t d, const REAL *w, size_t k,             \
+                               int n_threads, km_kernel_id kernel);           \
+    void km_problem_release_##SFX(km_problem_##SFX *p);                       \
+                                                                              \
+    /* Nearest center (canonical distance, ties to the lowest index) of every \
+       row: labels, optionally the squared distance (mind), and the weighted  \
+       sum of those distances.  When sums/wsum are not NULL, also the         \
+       weighted per-cluster sums of the rows (k x d) and weights (k). */      \
+    int km_assign_##SFX(const km_problem_##SFX *p, const REAL *C,             \
+                        int32_t *labels, REAL *mind, double *sums,            \
+                        double *wsum, double *inertia);                       \
+                                                                              \
+    /* Weighted inertia of given labels against C. */                         \
+    double km_inertia_##SFX(const km_problem_##SFX *p, const REAL *C,         \
+                            const int32_t *labels);                           \
+                                                                              \
+    /* New centers from the sums (relocating empty clusters to the rows       \
+       farthest from their centers, as scikit-learn), the shift of each       \
+       center (Euclidean, k) and the summed squared shift. */                 \
+    int km_update_centers_##SFX(const km_problem_##SFX *p, const REAL *C_old, \
+                                const int32_t *labels, double *sums,          \
+                                double *wsum, REAL *C_new, REAL *shift,       \
+                                double *shift_tot);                           \
+                                                                              \
+    /* Lloyd and Elkan from the centers in C (k x d, replaced by the final    \
+       centers); labels receives the final labels. */                         \
+    int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,      \
+                       double tol_abs, const km_progress *prog,               \
+                       int32_t *labels, km_run_result *res);                  \
+    int km_elkan_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,      \
+                       double tol_abs, const km_progress *prog,               \
+                       int32_t *labels, km_run_result *res);                  \
+                                                                              \
+    /* Initial centers.  kmeans++: greedy, n_local_trials candidates per      \
+       center, the first drawn with probability proportional to weight.       \
+       random: k distinct rows, drawn with probability proportional to        \
+       weight.  idx (optional) receives the chosen row indices. */            \
+    int km_init_kmeanspp_##SFX(const km_problem_##SFX *p, km_rng *rng,        \
+                               int n_local_trials, REAL *C, int64_t *idx);    \
+    int km_init_random_##SFX(const km_problem_##SFX *p, km_rng *rng, REAL *C, \
+                             int64_t *idx);
+
+KM_DECLARE_ALGO(float, f32)
+KM_DECLARE_ALGO(double, f64)
+
+#undef KM_DECLARE_ALGO
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * km_assign.c - instantiates the shared algorithm pieces for float and
+ * double, and the row blocking.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "algo/km_algo.h"
+#include "common/km_common.h"
+
+km_blocking km_blocking_for(size_t n, size_t k, size_t d)
+{
+    /* At most KM_MAX_BLOCKS blocks of whole kernel row blocks, and few
+       enough that the per-block center sums (k x d doubles each) stay
+       under 32 MiB in all. */
+    const size_t budget = (size_t)32 << 20;
+    size_t per = k * d * sizeof(double);
+    size_t chunks = (n + KM_ROW_BLOCK - 1) / KM_ROW_BLOCK;
+    size_t nb = chunks < KM_MAX_BLOCKS ? chunks : KM_MAX_BLOCKS;
+    size_t cap = per > 0 ? budget / per : nb;
+    km_blocking b;
+
+    if (cap < 2)
+        cap = 2;
+    if (nb > cap)
+        nb = cap;
+    if (nb < 1)
+        nb = 1;
+    /* Rows per block rounded up to whole kernel blocks. */
+    b.rows = (chunks + nb - 1) / nb * KM_ROW_BLOCK;
+    if (b.rows == 0)
+        b.rows = KM_ROW_BLOCK;
+    b.n_blocks = (n + b.rows - 1) / b.rows;
+    if (b.n_blocks == 0)
+        b.n_blocks = 1;
+    return b;
+}
+
+#define REAL float
+#define FN(name) name##_f32
+#include "algo/km_assign_impl.h"
+#undef REAL
+#undef FN
+
+#define REAL double
+#define FN(name) name##_f64
+#include "algo/km_assign_impl.h"
+#undef REAL
+#undef FN

@@ -1,0 +1,380 @@
+/*
+ * test_properties.c - properties the algorithms must keep on any data:
+ * Elkan equals Lloyd from the same start, row order does not matter,
+ * integer weights equal repeated rows, any thread count gives the same
+ * bits, and every kernel gives the canonical labels.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kmeans.h"
+#include "algo/km_algo.h"
+#include "km_testdata.h"
+
+typedef struct shape {
+    size_t n, d, k, blobs;
+    double sd;
+} shape;
+
+/* From tiny to sizes that use several row blocks, the BLAS kernel
+   (d, k >= 16) and many clusters. */
+static const shape shapes[] = {
+    {50, 1, 3, 3, 1.0},     {300, 2, 5, 5, 0.7},   {1000, 3, 8, 4, 2.0},
+    {2000, 8, 12, 12, 1.5}, {1500, 20, 16, 10, 3.0}, {3000, 32, 40, 25, 2.5},
+    {700, 64, 20, 5, 4.0},
+};
+#define N_SHAPES (sizeof shapes / sizeof shapes[0])
+
+static km_model *fit_from(const double *X, size_t n, size_t d, size_t k,
+                          const double *w, const double *init,
+                          km_algorithm algo, int threads, double tol,
+                          int32_t *labels)
+{
+    km_params p;
+    km_model *m = NULL;
+
+    km_params_init(&p);
+    p.n_clusters = (int)k;
+    p.init = KM_INIT_ARRAY;
+    p.init_centers = init;
+    p.algorithm = algo;
+    p.n_threads = threads;
+    p.tol = tol;
+    assert_int_equal(km_fit_f64(&p, X, n, d, w, &m, labels), KM_OK);
+    return m;
+}
+
+static double *first_rows_init(const double *X, size_t k, size_t d,
+                               size_t stride)
+{
+    double *init = malloc(k * d * sizeof *init);
+
+    for (size_t j = 0; j < k; j++)
+        memcpy(init + j * d, X + j * stride * d, d * sizeof *init);
+    return init;
+}
+
+static void test_elkan_equals_lloyd(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < N_SHAPES; s++) {
+        const shape *sh = &shapes[s];
+        double *X = td_blobs(sh->n, sh->d, sh->blobs, sh->sd, 100 + s);
+        double *init = first_rows_init(X, sh->k, sh->d, 1);
+        int32_t *la = malloc(sh->n * sizeof *la);
+        int32_t *lb = malloc(sh->n * sizeof *lb);
+        double *ca = malloc(sh->k * sh->d * sizeof *ca);
+        double *cb = malloc(sh->k * sh->d * sizeof *cb);
+
+        for (int t = 0; t < 2; t++) {
+            double tol = t == 0 ? 0.0 : 1e-4;
+            km_model *ma = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
+                                    KM_ALGO_LLOYD, 0, tol, la);
+            km_model *mb = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
+                                    KM_ALGO_ELKAN, 0, tol, lb);
+
+            assert_memory_equal(la, lb, sh->n * sizeof *la);
+            km_model_centers_f64(ma, ca);
+            km_model_centers_f64(mb, cb);
+            assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
+            assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+            assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mb));
+            km_model_free(ma);
+            km_model_free(mb);
+        }
+        free(X);
+        free(init);
+        free(la);
+        free(lb);
+        free(ca);
+        free(cb);
+    }
+}
+
+static void test_elkan_equals_lloyd_ties_f32(void **state)
+{
+    /* Integer grid points with duplicates: many exact distance ties, which
+       must go to the lowest center index in both algorithms. */
+    const size_t n = 900, d = 2, k = 9;
+    float *X = malloc(n * d * sizeof *X);
+    double init[18];
+    int32_t la[900], lb[900];
+    km_rng r;
+
+    (void)state;
+    km_rng_seed(&r, 5);
+    for (size_t t = 0; t < n * d; t++)
+        X[t] = (float)km_rng_below(&r, 7);
+    for (size_t t = 0; t < k * d; t++)
+        init[t] = (double)(t % 2 ? t / 2 : (t * 3) % 7);
+    for (int pass = 0; pass < 2; pass++) {
+        km_params p;
+        km_model *ma, *mb;
+
+        km_params_init(&p);
+        p.n_clusters = (int)k;
+        p.init = KM_INIT_ARRAY;
+        p.init_centers = init;
+        p.tol = 0;
+        p.algorithm = KM_ALGO_LLOYD;
+        p.n_threads = pass + 1;
+        assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &ma, la), KM_OK);
+        p.algorithm = KM_ALGO_ELKAN;
+        assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &mb, lb), KM_OK);
+        assert_memory_equal(la, lb, sizeof la);
+        assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+        km_model_free(ma);
+        km_model_free(mb);
+    }
+    free(X);
+}
+
+static void test_shuffle_rows(void **state)
+{
+    (void)state;
+    for (size_t s = 1; s < N_SHAPES; s += 2) {
+        const shape *sh = &shapes[s];
+        double *X = td_blobs(sh->n, sh->d, sh->blobs, sh->sd, 200 + s);
+        double *Y = malloc(sh->n * sh->d * sizeof *Y);
+        double *init = first_rows_init(X, sh->k, sh->d, 3);
+        size_t *perm = malloc(sh->n * sizeof *perm);
+        int32_t *lx = malloc(sh->n * sizeof *lx);
+        int32_t *ly = malloc(sh->n * sizeof *ly);
+        double *cx = malloc(sh->k * sh->d * sizeof *cx);
+        double *cy = malloc(sh->k * sh->d * sizeof *cy);
+        km_model *mx, *my;
+        km_rng r;
+
+        km_rng_seed(&r, 77);
+        for (size_t i = 0; i < sh->n; i++)
+            perm[i] = i;
+        for (size_t i = sh->n - 1; i > 0; i--) {
+            size_t j = (size_t)km_rng_below(&r, i + 1), t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        for (size_t i = 0; i < sh->n; i++)
+            memcpy(Y + i * sh->d, X + perm[i] * sh->d, sh->d * sizeof *Y);
+        mx = fit_from(X, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0,
+                      0.0, lx);
+        my = fit_from(Y, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0,
+                      0.0, ly);
+        for (size_t i = 0; i < sh->n; i++)
+            assert_int_equal(ly[i], lx[perm[i]]);
+        km_model_centers_f64(mx, cx);
+        km_model_centers_f64(my, cy);
+        for (size_t t = 0; t < sh->k * sh->d; t++)
+            assert_true(fabs(cx[t] - cy[t]) <= 1e-12 * (1 + fabs(cx[t])));
+        assert_true(fabs(km_model_inertia(mx) - km_model_inertia(my)) <=
+                    1e-12 * km_model_inertia(mx));
+        km_model_free(mx);
+        km_model_free(my);
+        free(X);
+        free(Y);
+        free(init);
+        free(perm);
+        free(lx);
+        free(ly);
+        free(cx);
+        free(cy);
+    }
+}
+
+static void test_integer_weights_repeat_rows(void **state)
+{
+    const size_t n = 400, d = 3, k = 6;
+    double *X = td_blobs(n, d, 6, 1.2, 300);
+    double *w = malloc(n * sizeof *w);
+    double *R = malloc(4 * n * d * sizeof *R);
+    double *init = first_rows_init(X, k, d, 5);
+    int32_t *lw = malloc(n * sizeof *lw), *lr = malloc(4 * n * sizeof *lr);
+    double cw[18], cr[18];
+    size_t m = 0;
+    km_rng r;
+
+    (void)state;
+    km_rng_seed(&r, 9);
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (double)(1 + km_rng_below(&r, 3));
+        for (int c = 0; c < (int)w[i]; c++)
+            memcpy(R + m++ * d, X + i * d, d * sizeof *R);
+    }
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+        km_model *mw = fit_from(X, n, d, k, w, init, (km_algorithm)a, 0, 0.0,
+                                lw);
+        km_model *mr = fit_from(R, m, d, k, NULL, init, (km_algorithm)a, 0,
+                                0.0, lr);
+        size_t row = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(lw[i], lr[row]);
+            row += (size_t)w[i];
+        }
+        km_model_centers_f64(mw, cw);
+        km_model_centers_f64(mr, cr);
+        for (size_t t = 0; t < k * d; t++)
+            assert_true(fabs(cw[t] - cr[t]) <= 1e-12 * (1 + fabs(cw[t])));
+        assert_true(fabs(km_model_inertia(mw) - km_model_inertia(mr)) <=
+                    1e-12 * km_model_inertia(mw));
+        km_model_free(mw);
+        km_model_free(mr);
+    }
+    free(X);
+    free(w);
+    free(R);
+    free(init);
+    free(lw);
+    free(lr);
+}
+
+static void test_threads_same_bits(void **state)
+{
+    const km_init inits[] = {KM_INIT_KMEANSPP, KM_INIT_RANDOM};
+
+    (void)state;
+    for (size_t s = 2; s < N_SHAPES; s++) {
+        const shape *sh = &shapes[s];
+        double *X = td_blobs(sh->n, sh->d, sh->blobs, sh->sd, 400 + s);
+        double *w = malloc(sh->n * sizeof *w);
+        double *c1 = malloc(sh->k * sh->d * sizeof *c1);
+        double *c2 = malloc(sh->k * sh->d * sizeof *c2);
+        int32_t *l1 = malloc(sh->n * sizeof *l1);
+        int32_t *l2 = malloc(sh->n * sizeof *l2);
+
+        for (size_t i = 0; i < sh->n; i++)
+            w[i] = 0.5 + (double)(i % 7) * 0.25;
+        for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+            km_params p;
+            km_model *m1, *m2;
+
+            km_params_init(&p);
+            p.n_clusters = (int)sh->k;
+            p.init = inits[(s + (size_t)a) % 2];
+            p.n_init = 2;
+            p.seed = 1234 + s;
+            p.algorithm = (km_algorithm)a;
+            p.n_threads = 1;
+            assert_int_equal(km_fit_f64(&p, X, sh->n, sh->d, w, &m1, l1),
+                             KM_OK);
+            p.n_threads = 3;
+            assert_int_equal(km_fit_f64(&p, X, sh->n, sh->d, w, &m2, l2),
+                             KM_OK);
+            assert_memory_equal(l1, l2, sh->n * sizeof *l1);
+            km_model_centers_f64(m1, c1);
+            km_model_centers_f64(m2, c2);
+            assert_memory_equal(c1, c2, sh->k * sh->d * sizeof *c1);
+            assert_memory_equal(&(double){km_model_inertia(m1)},
+                                &(double){km_model_inertia(m2)},
+                                sizeof(double));
+            km_model_free(m1);
+            km_model_free(m2);
+        }
+        free(X);
+        free(w);
+        free(c1);
+        free(c2);
+        free(l1);
+        free(l2);
+    }
+}
+
+/* The BLAS kernel finds the canonical labels and distances, even for data
+   far from the origin where the GEMM form loses digits. */
+static void test_kernels_agree(void **state)
+{
+    (void)state;
+    for (int far = 0; far < 2; far++) {
+        const size_t n = 1000, d = 24, k = 30;
+        double *X = td_blobs(n, d, 30, 1.0, 500 + (uint64_t)far);
+        double *C = first_rows_init(X, k, d, 7);
+        float *Xf, *Cf;
+        int32_t l_ref[1000], l_blas[1000];
+        double m_ref[1000], m_blas[1000], in_ref, in_blas;
+        float mf_ref[1000], mf_blas[1000];
+        km_problem_f64 pr, pb;
+        km_problem_f32 qr, qb;
+
+        if (far)
+            for (size_t t = 0; t < n * d; t++)
+                X[t] += 1e4;
+        if (far)
+            for (size_t t = 0; t < k * d; t++)
+                C[t] += 1e4;
+        Xf = td_to_f32(X, n * d);
+        Cf = td_to_f32(C, k * d);
+        assert_int_equal(
+            km_problem_setup_f64(&pr, X, n, d, NULL, k, 2, KM_KERNEL_REF),
+            KM_OK);
+        assert_int_equal(
+            km_problem_setup_f64(&pb, X, n, d, NULL, k, 2, KM_KERNEL_BLAS),
+            KM_OK);
+        assert_int_equal(km_assign_f64(&pr, C, l_ref, m_ref, NULL, NULL,
+                                       &in_ref),
+                         KM_OK);
+        assert_int_equal(km_assign_f64(&pb, C, l_blas, m_blas, NULL, NULL,
+                                       &in_blas),
+                         KM_OK);
+        assert_memory_equal(l_ref, l_blas, sizeof l_ref);
+        assert_memory_equal(m_ref, m_blas, sizeof m_ref);
+        assert_true(in_ref == in_blas);
+        assert_int_equal(
+            km_problem_setup_f32(&qr, Xf, n, d, NULL, k, 2, KM_KERNEL_REF),
+            KM_OK);
+        assert_int_equal(
+            km_problem_setup_f32(&qb, Xf, n, d, NULL, k, 2, KM_KERNEL_BLAS),
+            KM_OK);
+        assert_int_equal(km_assign_f32(&qr, Cf, l_ref, mf_ref, NULL, NULL,
+                                       &in_ref),
+                         KM_OK);
+        assert_int_equal(km_assign_f32(&qb, Cf, l_blas, mf_blas, NULL, NULL,
+                                       &in_blas),
+                         KM_OK);
+        assert_memory_equal(l_ref, l_blas, sizeof l_ref);
+        assert_memory_equal(mf_ref, mf_blas, sizeof mf_ref);
+        km_problem_release_f64(&pr);
+        km_problem_release_f64(&pb);
+        km_problem_release_f32(&qr);
+        km_problem_release_f32(&qb);
+        free(X);
+        free(C);
+        free(Xf);
+        free(Cf);
+    }
+}
+
+static void test_blocking(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n < 100000; n = n * 3 + 1) {
+        km_blocking b = km_blocking_for(n, 10, 10);
+
+        assert_true(b.n_blocks >= 1 && b.n_blocks <= KM_MAX_BLOCKS);
+        assert_true(b.rows % KM_ROW_BLOCK == 0);
+        assert_true(b.n_blocks * b.rows >= n);
+        assert_true((b.n_blocks - 1) * b.rows < n);
+    }
+    /* Huge k * d: few blocks, so the per-block sums stay bounded. */
+    assert_true(km_blocking_for(1000000, 4096, 1024).n_blocks <= 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_elkan_equals_lloyd),
+        cmocka_unit_test(test_elkan_equals_lloyd_ties_f32),
+        cmocka_unit_test(test_shuffle_rows),
+        cmocka_unit_test(test_integer_weights_repeat_rows),
+        cmocka_unit_test(test_threads_same_bits),
+        cmocka_unit_test(test_kernels_agree),
+        cmocka_unit_test(test_blocking),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
