@@ -3,8 +3,8 @@
  * for both precisions (included by km_assign.c with REAL and FN()).
  */
 
-int FN(km_problem_setup)(FN(km_problem) *p, const REAL *X, size_t n,
-                         size_t d, const REAL *w, size_t k, int n_threads,
+int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
+                         const REAL *w, size_t k, int n_threads,
                          km_kernel_id kernel)
 {
     memset(p, 0, sizeof *p);
@@ -27,7 +27,7 @@ int FN(km_problem_setup)(FN(km_problem) *p, const REAL *X, size_t n,
     return KM_OK;
 }
 
-void FN(km_problem_release)(FN(km_problem) *p)
+void FN(km_problem_release)(FN(km_problem) * p)
 {
     km_free((void *)p->xn);
     p->xn = NULL;
@@ -39,7 +39,7 @@ void FN(km_problem_release)(FN(km_problem) *p)
  * within the kernel's error bound of the best, so the label is the
  * canonical argmin whatever the kernel.
  */
-static void FN(assign_rows)(const FN(km_problem) *p, const REAL *C,
+static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
                             const REAL *cn, REAL cn_max, size_t lo, size_t hi,
                             REAL *D, int32_t *labels, REAL *mind, double *sums,
                             double *wsum, double *inertia)
@@ -50,8 +50,8 @@ static void FN(assign_rows)(const FN(km_problem) *p, const REAL *C,
     for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
         size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-        p->kern.dist_block(p->X + r0 * d, m, d, C, k,
-                           p->xn ? p->xn + r0 : NULL, cn, D);
+        p->kern.dist_block(p->X + r0 * d, m, d, C, k, p->xn ? p->xn + r0 : NULL,
+                           cn, D);
         for (size_t r = 0; r < m; r++) {
             const size_t i = r0 + r;
             const REAL *row = D + r * k;
@@ -66,9 +66,8 @@ static void FN(assign_rows)(const FN(km_problem) *p, const REAL *C,
                 }
             }
             if (!p->kern.exact) {
-                const REAL margin =
-                    (REAL)(p->kern.err_scale * 2.0 *
-                           ((double)p->xn[i] + (double)cn_max));
+                const REAL margin = (REAL)(p->kern.err_scale * 2.0 *
+                                           ((double)p->xn[i] + (double)cn_max));
                 const REAL limit = bd + margin;
                 size_t b = best;
                 REAL e = FN(km_sqdist)(x, C + b * d, d);
@@ -104,7 +103,7 @@ static void FN(assign_rows)(const FN(km_problem) *p, const REAL *C,
     *inertia = acc;
 }
 
-int FN(km_assign)(const FN(km_problem) *p, const REAL *C, int32_t *labels,
+int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
                   REAL *mind, double *sums, double *wsum, double *inertia)
 {
     const size_t k = p->k, d = p->d, nb = p->blk.n_blocks;
@@ -133,15 +132,22 @@ int FN(km_assign)(const FN(km_problem) *p, const REAL *C, int32_t *labels,
         if (cn[j] > cn_max)
             cn_max = cn[j];
 
-#pragma omp parallel for num_threads(p->n_threads) schedule(dynamic, 1)
-    for (size_t b = 0; b < nb; b++) {
-        const size_t lo = b * p->blk.rows;
-        const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
-        REAL *Dt = D + (size_t)omp_get_thread_num() * dsz;
+#pragma omp parallel num_threads(p->n_threads)
+    {
+        /* A BLAS kernel runs on this thread alone, even when the region is
+           inactive (one thread); the setting ends with the region. */
+        omp_set_num_threads(1);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < nb; b++) {
+            const size_t lo = b * p->blk.rows;
+            const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+            REAL *Dt = D + (size_t)omp_get_thread_num() * dsz;
 
-        FN(assign_rows)(p, C, cn, cn_max, lo, hi, Dt, labels, mind,
-                        accumulate ? bsums + b * kd : NULL,
-                        accumulate ? bw + b * k : NULL, &bin[b]);
+            FN(assign_rows)
+            (p, C, cn, cn_max, lo, hi, Dt, labels, mind,
+             accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL,
+             &bin[b]);
+        }
     }
 
     /* Reduce in block order: the same bits for any thread count. */
@@ -175,7 +181,7 @@ out:
     return status;
 }
 
-double FN(km_inertia)(const FN(km_problem) *p, const REAL *C,
+double FN(km_inertia)(const FN(km_problem) * p, const REAL *C,
                       const int32_t *labels)
 {
     const size_t nb = p->blk.n_blocks, d = p->d;
@@ -223,13 +229,12 @@ static int FN(far_cmp)(const void *a, const void *b)
  * weighted values move from its cluster's sums to the empty cluster's.
  * Labels are left as they are; the next assignment fixes them.
  */
-static int FN(relocate_empty)(const FN(km_problem) *p, const REAL *C_old,
-                              const int32_t *labels, double *sums,
-                              double *wsum)
+static int FN(relocate_empty)(const FN(km_problem) * p, const REAL *C_old,
+                              const int32_t *labels, double *sums, double *wsum)
 {
     const size_t n = p->n, d = p->d, k = p->k;
     size_t n_empty = 0;
-    FN(far_item) *items;
+    FN(far_item) * items;
 
     for (size_t j = 0; j < k; j++)
         n_empty += wsum[j] == 0.0;
@@ -240,8 +245,8 @@ static int FN(relocate_empty)(const FN(km_problem) *p, const REAL *C_old,
         return KM_ERR_NOMEM;
 #pragma omp parallel for num_threads(p->n_threads) schedule(static)
     for (size_t i = 0; i < n; i++) {
-        items[i].dist = FN(km_sqdist)(p->X + i * d,
-                                      C_old + (size_t)labels[i] * d, d);
+        items[i].dist =
+            FN(km_sqdist)(p->X + i * d, C_old + (size_t)labels[i] * d, d);
         items[i].idx = i;
     }
     qsort(items, n, sizeof *items, FN(far_cmp));
@@ -266,7 +271,7 @@ static int FN(relocate_empty)(const FN(km_problem) *p, const REAL *C_old,
     return KM_OK;
 }
 
-int FN(km_update_centers)(const FN(km_problem) *p, const REAL *C_old,
+int FN(km_update_centers)(const FN(km_problem) * p, const REAL *C_old,
                           const int32_t *labels, double *sums, double *wsum,
                           REAL *C_new, REAL *shift, double *shift_tot)
 {
@@ -282,8 +287,8 @@ int FN(km_update_centers)(const FN(km_problem) *p, const REAL *C_old,
 
         for (size_t f = 0; f < d; f++)
             C_new[j * d + f] = (REAL)(sums[j * d + f] * alpha);
-        shift[j] = (REAL)sqrt((double)FN(km_sqdist)(C_old + j * d,
-                                                    C_new + j * d, d));
+        shift[j] =
+            (REAL)sqrt((double)FN(km_sqdist)(C_old + j * d, C_new + j * d, d));
         tot += (double)shift[j] * (double)shift[j];
     }
     *shift_tot = tot;

@@ -20,7 +20,7 @@ static size_t FN(search_cumsum)(const double *cum, size_t n, double r)
     return lo < n ? lo : n - 1;
 }
 
-static void FN(weighted_cumsum)(const FN(km_problem) *p, const REAL *dist,
+static void FN(weighted_cumsum)(const FN(km_problem) * p, const REAL *dist,
                                 double *cum)
 {
     double s = 0.0;
@@ -36,15 +36,15 @@ static void FN(weighted_cumsum)(const FN(km_problem) *p, const REAL *dist,
  * sum_i w_i min(closest_i, |x_i - x_cand|^2), with the new minima in
  * out[c * n + i].  Blocks of rows are summed in block order.
  */
-static int FN(candidate_potentials)(const FN(km_problem) *p,
+static int FN(candidate_potentials)(const FN(km_problem) * p,
                                     const REAL *closest, const int64_t *cand,
                                     size_t t, REAL *out, double *pot)
 {
     const size_t n = p->n, d = p->d, nb = p->blk.n_blocks;
     REAL *Cc = km_malloc_array(t * d, sizeof *Cc);
     REAL *cn = km_malloc_array(t, sizeof *cn);
-    REAL *D = km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK,
-                              t * sizeof *D);
+    REAL *D =
+        km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK, t * sizeof *D);
     double *part = km_calloc_array(nb * t, sizeof *part);
     int status = KM_ERR_NOMEM;
 
@@ -54,30 +54,35 @@ static int FN(candidate_potentials)(const FN(km_problem) *p,
         memcpy(Cc + c * d, p->X + (size_t)cand[c] * d, d * sizeof *Cc);
     p->kern.sq_norms(Cc, t, d, cn);
 
-#pragma omp parallel for num_threads(p->n_threads) schedule(dynamic, 1)
-    for (size_t b = 0; b < nb; b++) {
-        const size_t lo = b * p->blk.rows;
-        const size_t hi = lo + p->blk.rows < n ? lo + p->blk.rows : n;
-        REAL *Dt = D + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * t;
+#pragma omp parallel num_threads(p->n_threads)
+    {
+        /* A BLAS kernel runs on this thread alone (see km_assign). */
+        omp_set_num_threads(1);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < nb; b++) {
+            const size_t lo = b * p->blk.rows;
+            const size_t hi = lo + p->blk.rows < n ? lo + p->blk.rows : n;
+            REAL *Dt = D + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * t;
 
-        for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
-            size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
+            for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
+                size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-            p->kern.dist_block(p->X + r0 * d, m, d, Cc, t,
-                               p->xn ? p->xn + r0 : NULL, cn, Dt);
-            for (size_t r = 0; r < m; r++) {
-                const size_t i = r0 + r;
-                const double wi = p->w ? (double)p->w[i] : 1.0;
+                p->kern.dist_block(p->X + r0 * d, m, d, Cc, t,
+                                   p->xn ? p->xn + r0 : NULL, cn, Dt);
+                for (size_t r = 0; r < m; r++) {
+                    const size_t i = r0 + r;
+                    const double wi = p->w ? (double)p->w[i] : 1.0;
 
-                for (size_t c = 0; c < t; c++) {
-                    REAL v = Dt[r * t + c];
+                    for (size_t c = 0; c < t; c++) {
+                        REAL v = Dt[r * t + c];
 
-                    if (v < 0) /* rounding in the GEMM form */
-                        v = 0;
-                    if (closest != NULL && closest[i] < v)
-                        v = closest[i];
-                    out[c * n + i] = v;
-                    part[b * t + c] += wi * (double)v;
+                        if (v < 0) /* rounding in the GEMM form */
+                            v = 0;
+                        if (closest != NULL && closest[i] < v)
+                            v = closest[i];
+                        out[c * n + i] = v;
+                        part[b * t + c] += wi * (double)v;
+                    }
                 }
             }
         }
@@ -104,7 +109,7 @@ out:
  * drawn with probability proportional to weight times squared distance to
  * the nearest chosen center, "best" meaning the lowest resulting potential.
  */
-int FN(km_init_kmeanspp)(const FN(km_problem) *p, km_rng *rng,
+int FN(km_init_kmeanspp)(const FN(km_problem) * p, km_rng *rng,
                          int n_local_trials, REAL *C, int64_t *idx)
 {
     const size_t n = p->n, d = p->d, k = p->k;
@@ -187,7 +192,7 @@ static int FN(key_cmp)(const void *a, const void *b)
  * proportional to weight (Efraimidis and Spirakis 2006: the k largest keys
  * log(u) / w); zero-weight rows come last, lowest index first.
  */
-int FN(km_init_random)(const FN(km_problem) *p, km_rng *rng, REAL *C,
+int FN(km_init_random)(const FN(km_problem) * p, km_rng *rng, REAL *C,
                        int64_t *idx)
 {
     const size_t n = p->n, d = p->d, k = p->k;
