@@ -559,22 +559,26 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model)
 
 /* ---- files ---- */
 
-/* Read all of f into a malloc'ed buffer.  KM_ERR_IO leaves errno as the
-   failed read set it. */
-static int read_all(FILE *f, unsigned char **out, size_t *out_len)
+/* Read the rest of f into a malloc'ed buffer that starts with the
+   head_len bytes already read.  KM_ERR_IO leaves errno as the failed read
+   set it. */
+static int read_rest(FILE *f, const unsigned char *head, size_t head_len,
+                     unsigned char **out, size_t *out_len)
 {
     struct stat sb;
-    size_t cap = 4096, len = 0;
+    size_t cap = 4096, len = head_len;
     unsigned char *buf;
 
     /* A regular file's size is a good first guess; one byte more lets the
        read loop see EOF without growing the buffer. */
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
-        (uintmax_t)sb.st_size < (uintmax_t)SIZE_MAX)
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (uintmax_t)sb.st_size < (uintmax_t)SIZE_MAX &&
+        (size_t)sb.st_size >= head_len)
         cap = (size_t)sb.st_size + 1;
     buf = malloc(cap);
     if (buf == NULL)
         return KM_ERR_NOMEM;
+    memcpy(buf, head, head_len);
     for (;;) {
         size_t want, got;
 
@@ -611,25 +615,48 @@ static int read_all(FILE *f, unsigned char **out, size_t *out_len)
     return KM_OK;
 }
 
+/* Read the file at path into memory, looking at its header first so that
+   a large file that is not a model (say a data file given by mistake) is
+   rejected without reading it. */
+static int read_model_file(const char *path, unsigned char **out,
+                           size_t *out_len)
+{
+    unsigned char head[KMF_HEADER_LEN];
+    size_t got;
+    FILE *f;
+    int st, e;
+
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return KM_ERR_IO;
+    got = fread(head, 1, sizeof head, f);
+    if (got < sizeof head && ferror(f))
+        st = KM_ERR_IO;
+    else if (got < KMF_MAGIC_LEN || memcmp(head, KMF_MAGIC, KMF_MAGIC_LEN) != 0)
+        st = KM_ERR_FORMAT;
+    else if (got >= KMF_MAGIC_LEN + 4 &&
+             get_u32(head + KMF_MAGIC_LEN) != KMF_VERSION)
+        st = KM_ERR_VERSION;
+    else
+        st = read_rest(f, head, got, out, out_len);
+    e = errno;
+    fclose(f); /* opened read-only: nothing to lose */
+    errno = e;
+    return st;
+}
+
 int km_model_load(const char *path, km_model **model)
 {
-    FILE *f;
     unsigned char *buf = NULL;
     size_t len = 0;
-    int st, e;
+    int st;
 
     if (model == NULL)
         return KM_ERR_ARG;
     *model = NULL;
     if (path == NULL)
         return KM_ERR_ARG;
-    f = fopen(path, "rb");
-    if (f == NULL)
-        return KM_ERR_IO;
-    st = read_all(f, &buf, &len);
-    e = errno;
-    fclose(f); /* read-only: nothing to lose */
-    errno = e;
+    st = read_model_file(path, &buf, &len);
     if (st != KM_OK)
         return st;
     st = km_model_load_mem(buf, len, model);

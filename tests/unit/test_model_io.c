@@ -1079,7 +1079,19 @@ static void test_load_bad_files(void **state)
     buf[OFF_VERSION] = 2;
     write_file(path, buf, size);
     assert_int_equal(km_model_load(path, &m), KM_ERR_VERSION);
+    write_file(path, buf, 12);
+    assert_int_equal(km_model_load(path, &m), KM_ERR_VERSION);
     assert_null(m);
+    /* a large file that is not a model is judged by its first bytes */
+    {
+        size_t big_size = 4u << 20;
+        unsigned char *big = malloc(big_size);
+        assert_non_null(big);
+        memset(big, 'x', big_size);
+        write_file(path, big, big_size);
+        assert_int_equal(km_model_load(path, &m), KM_ERR_FORMAT);
+        free(big);
+    }
     assert_int_equal(remove(path), 0);
     free(buf);
 }
@@ -1242,6 +1254,57 @@ static void test_save_relative_path(void **state)
     km_model_free(back);
 }
 
+/* A model from a real fit survives the file: same fields, and predictions
+   bit for bit the same. */
+static void test_fit_save_load_predict(void **state)
+{
+    enum { N = 300, D = 5 };
+    static double x64[N * D];
+    static float x32[N * D];
+    int32_t la[N], lb[N];
+    double da[N], db[N];
+    float fa[N], fb[N];
+    uint64_t r = 12345;
+    km_params prm;
+    km_model *m = NULL, *back = NULL;
+    char path[8192];
+
+    (void)state;
+    for (size_t i = 0; i < N * D; i++) {
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        x64[i] = (double)(r >> 11) / 9007199254740992.0 + (double)(i % 3);
+        x32[i] = (float)x64[i];
+    }
+    km_params_init(&prm);
+    prm.n_clusters = 4;
+    prm.seed = 99;
+    tmp_path(path, sizeof path, "fitted.kmm");
+
+    assert_int_equal(km_fit_f64(&prm, x64, N, D, NULL, &m, NULL), KM_OK);
+    assert_int_equal(km_model_save(m, path), KM_OK);
+    assert_int_equal(km_model_load(path, &back), KM_OK);
+    assert_models_equal(m, back);
+    assert_int_equal(km_predict_f64(m, x64, N, D, la, da, 1), KM_OK);
+    assert_int_equal(km_predict_f64(back, x64, N, D, lb, db, 1), KM_OK);
+    assert_memory_equal(la, lb, sizeof la);
+    assert_memory_equal(da, db, sizeof da);
+    km_model_free(m);
+    km_model_free(back);
+    m = back = NULL;
+
+    assert_int_equal(km_fit_f32(&prm, x32, N, D, NULL, &m, NULL), KM_OK);
+    assert_int_equal(km_model_save(m, path), KM_OK);
+    assert_int_equal(km_model_load(path, &back), KM_OK);
+    assert_models_equal(m, back);
+    assert_int_equal(km_predict_f32(m, x32, N, D, la, fa, 1), KM_OK);
+    assert_int_equal(km_predict_f32(back, x32, N, D, lb, fb, 1), KM_OK);
+    assert_memory_equal(la, lb, sizeof la);
+    assert_memory_equal(fa, fb, sizeof fa);
+    assert_int_equal(remove(path), 0);
+    km_model_free(m);
+    km_model_free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1277,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_failed_save_keeps_old),
         cmocka_unit_test(test_save_file_mode),
         cmocka_unit_test(test_save_relative_path),
+        cmocka_unit_test(test_fit_save_load_predict),
     };
 
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
