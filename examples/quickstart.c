@@ -29,8 +29,8 @@ int main(void)
         return 1;
     }
     km_model_centers_f64(model, centers);
-    printf("centers: (%g, %g) (%g, %g)\n", centers[0], centers[1],
-           centers[2], centers[3]);
+    printf("centers: (%g, %g) (%g, %g)\n", centers[0], centers[1], centers[2],
+           centers[3]);
     printf("labels:");
     for (int i = 0; i < 6; i++)
         printf(" %d", labels[i]);

@@ -34,9 +34,9 @@
 extern "C" {
 #endif
 
-#define KM_VERSION_MAJOR 0
-#define KM_VERSION_MINOR 1
-#define KM_VERSION_PATCH 0
+#define KM_VERSION_MAJOR  0
+#define KM_VERSION_MINOR  1
+#define KM_VERSION_PATCH  0
 #define KM_VERSION_STRING "0.1.0"
 
 /* The library's version string, e.g. "0.1.0". */
@@ -48,16 +48,16 @@ const char *km_version(void);
 
 typedef enum km_status {
     KM_OK = 0,
-    KM_ERR_NOMEM = -1,      /* memory allocation failed or size overflow */
-    KM_ERR_ARG = -2,        /* invalid argument: NULL pointer, bad parameter */
-    KM_ERR_SHAPE = -3,      /* n, d or k inconsistent (k > n, d mismatch, n = 0) */
-    KM_ERR_NONFINITE = -4,  /* NaN or infinity in data, weights or centers */
-    KM_ERR_WEIGHTS = -5,    /* a negative weight, or all weights zero */
-    KM_ERR_IO = -6,         /* a model file could not be opened, read or written */
-    KM_ERR_FORMAT = -7,     /* not a kmeans model file (bad magic) */
-    KM_ERR_VERSION = -8,    /* model file format version not supported */
-    KM_ERR_CORRUPT = -9,    /* model file truncated, checksum or field invalid */
-    KM_ERR_INTERNAL = -10   /* a bug in libkmeans */
+    KM_ERR_NOMEM = -1, /* memory allocation failed or size overflow */
+    KM_ERR_ARG = -2,   /* invalid argument: NULL pointer, bad parameter */
+    KM_ERR_SHAPE = -3, /* n, d or k inconsistent (k > n, d mismatch, n = 0) */
+    KM_ERR_NONFINITE = -4, /* NaN or infinity in data, weights or centers */
+    KM_ERR_WEIGHTS = -5,   /* a negative weight, or all weights zero */
+    KM_ERR_IO = -6,      /* a model file could not be opened, read or written */
+    KM_ERR_FORMAT = -7,  /* not a kmeans model file (bad magic) */
+    KM_ERR_VERSION = -8, /* model file format version not supported */
+    KM_ERR_CORRUPT = -9, /* model file truncated, checksum or field invalid */
+    KM_ERR_INTERNAL = -10 /* a bug in libkmeans */
 } km_status;
 
 /* A static, human-readable message for a status code (never NULL). */
@@ -79,16 +79,13 @@ typedef enum km_algorithm {
     KM_ALGO_ELKAN = 2  /* Elkan's triangle-inequality bounds: same result */
 } km_algorithm;
 
-typedef enum km_dtype {
-    KM_FLOAT32 = 1,
-    KM_FLOAT64 = 2
-} km_dtype;
+typedef enum km_dtype { KM_FLOAT32 = 1, KM_FLOAT64 = 2 } km_dtype;
 
 /* Kinds of events passed to the log callback. */
 typedef enum km_log_kind {
-    KM_LOG_ITER = 0,    /* one Lloyd/Elkan iteration finished */
-    KM_LOG_RUN = 1,     /* one initialization's run finished */
-    KM_LOG_WARNING = 2  /* a warning; message says what */
+    KM_LOG_ITER = 0,   /* one Lloyd/Elkan iteration finished */
+    KM_LOG_RUN = 1,    /* one initialization's run finished */
+    KM_LOG_WARNING = 2 /* a warning; message says what */
 } km_log_kind;
 
 typedef struct km_log_event {
@@ -110,22 +107,22 @@ typedef void (*km_log_fn)(void *user, const km_log_event *event);
  * defaults are scikit-learn's.  The struct is read only during a call.
  */
 typedef struct km_params {
-    int n_clusters;              /* k >= 1; default 8 */
-    km_init init;                /* default KM_INIT_KMEANSPP */
-    const double *init_centers;  /* KM_INIT_ARRAY: k x d row-major, as double
-                                    (rounded to float for a float32 fit);
-                                    read during the fit only */
-    int n_init;                  /* >= 1, or 0 = "auto": 1 for k-means++ and
-                                    explicit centers, 10 for random; with
-                                    explicit centers always 1 */
-    int max_iter;                /* >= 1; default 300 */
-    double tol;                  /* >= 0, relative to the mean per-feature
-                                    variance of X; default 1e-4 */
-    km_algorithm algorithm;      /* default KM_ALGO_AUTO */
-    uint64_t seed;               /* seeds all randomness; default 0 */
-    int n_threads;               /* >= 0; 0 = OpenMP's default */
-    km_log_fn log;               /* optional progress/warning callback */
-    void *log_user;              /* passed to log as is */
+    int n_clusters;             /* k >= 1; default 8 */
+    km_init init;               /* default KM_INIT_KMEANSPP */
+    const double *init_centers; /* KM_INIT_ARRAY: k x d row-major, as double
+                                   (rounded to float for a float32 fit);
+                                   read during the fit only */
+    int n_init;                 /* >= 1, or 0 = "auto": 1 for k-means++ and
+                                   explicit centers, 10 for random; with
+                                   explicit centers always 1 */
+    int max_iter;               /* >= 1; default 300 */
+    double tol;                 /* >= 0, relative to the mean per-feature
+                                   variance of X; default 1e-4 */
+    km_algorithm algorithm;     /* default KM_ALGO_AUTO */
+    uint64_t seed;              /* seeds all randomness; default 0 */
+    int n_threads;              /* >= 0; 0 = OpenMP's default */
+    km_log_fn log;              /* optional progress/warning callback */
+    void *log_user;             /* passed to log as is */
 } km_params;
 
 /* Set every field of *p to its default. */
@@ -144,11 +141,13 @@ const char *km_params_check(const km_params *p);
 typedef struct km_model km_model;
 
 /* Result flags of a fit (km_model_flags). */
-#define KM_FLAG_CONVERGED 0x1u        /* the best run stopped before max_iter:
-                                         labels unchanged or shift <= tol */
-#define KM_FLAG_FEWER_CLUSTERS 0x2u   /* fewer distinct labels than k
-                                         (duplicate points); also reported
-                                         as a KM_LOG_WARNING */
+#define KM_FLAG_CONVERGED                                                      \
+    0x1u /* the best run stopped before max_iter:                              \
+            labels unchanged or shift <= tol */
+#define KM_FLAG_FEWER_CLUSTERS                                                 \
+    0x2u /* fewer distinct labels than k                                       \
+            (duplicate points); also reported                                  \
+            as a KM_LOG_WARNING */
 
 /*
  * Fit K-Means on X (n x d) with optional weights (NULL = all 1).
@@ -174,11 +173,11 @@ void km_model_free(km_model *model);
 /* Getters on a fitted or loaded model (NULL model: 0 / KM_FLOAT64). */
 int km_model_n_clusters(const km_model *model);
 size_t km_model_n_features(const km_model *model);
-km_dtype km_model_dtype(const km_model *model);  /* precision of the fit */
+km_dtype km_model_dtype(const km_model *model);   /* precision of the fit */
 size_t km_model_n_samples(const km_model *model); /* rows it was fitted on */
-double km_model_inertia(const km_model *model);  /* of the best run */
-int km_model_n_iter(const km_model *model);      /* iterations of best run */
-unsigned km_model_flags(const km_model *model);  /* KM_FLAG_* bits */
+double km_model_inertia(const km_model *model);   /* of the best run */
+int km_model_n_iter(const km_model *model);       /* iterations of best run */
+unsigned km_model_flags(const km_model *model);   /* KM_FLAG_* bits */
 /* The parameters the model was fitted with (init_centers, log and log_user
    are set to NULL). */
 void km_model_params(const km_model *model, km_params *out);
@@ -201,17 +200,17 @@ int km_model_centers_f64(const km_model *model, double *out);
  */
 int km_predict_f32(const km_model *model, const float *X, size_t n, size_t d,
                    int32_t *labels, float *sq_dist, int n_threads);
-int km_predict_f64(const km_model *model, const double *X, size_t n,
-                   size_t d, int32_t *labels, double *sq_dist, int n_threads);
+int km_predict_f64(const km_model *model, const double *X, size_t n, size_t d,
+                   int32_t *labels, double *sq_dist, int n_threads);
 
 /*
  * Euclidean distance of each row of X to every center: out is n x k,
  * row-major, caller-allocated.  Errors as km_predict_*.
  */
-int km_transform_f32(const km_model *model, const float *X, size_t n,
-                     size_t d, float *out, int n_threads);
-int km_transform_f64(const km_model *model, const double *X, size_t n,
-                     size_t d, double *out, int n_threads);
+int km_transform_f32(const km_model *model, const float *X, size_t n, size_t d,
+                     float *out, int n_threads);
+int km_transform_f64(const km_model *model, const double *X, size_t n, size_t d,
+                     double *out, int n_threads);
 
 /*
  * Minus the (weighted) inertia of X with respect to the model's centers,

@@ -20,8 +20,12 @@
 /* Row blocks for one pass over the data. */
 typedef struct km_blocking {
     size_t n_blocks;
-    size_t rows;      /* rows per block (the last may have fewer) */
+    size_t rows; /* rows per block (the last may have fewer) */
 } km_blocking;
+
+/* Distance terms (n * k * d) below which a pass runs on one thread, and
+   per additional thread. */
+#define KM_WORK_PER_THREAD (1 << 18)
 
 /* Most blocks a pass uses. */
 #define KM_MAX_BLOCKS 64
@@ -43,61 +47,61 @@ typedef struct km_run_result {
     int converged; /* stopped by strict convergence or tol */
 } km_run_result;
 
-#define KM_DECLARE_ALGO(REAL, SFX)                                            \
-    typedef struct km_problem_##SFX {                                         \
-        const REAL *X;   /* n x d */                                          \
-        size_t n, d;                                                          \
-        const REAL *w;   /* n weights, or NULL for all 1 */                   \
-        size_t k;                                                             \
-        int n_threads;   /* > 0 */                                            \
-        km_kernels_##SFX kern;                                                \
-        const REAL *xn;  /* squared row norms when !kern.exact, else NULL */  \
-        km_blocking blk;                                                      \
-    } km_problem_##SFX;                                                       \
-                                                                              \
-    /* Fill p for data X; computes row norms when the kernel needs them.      \
-       Returns KM_OK or KM_ERR_NOMEM.  Free with km_problem_release. */       \
-    int km_problem_setup_##SFX(km_problem_##SFX *p, const REAL *X, size_t n,  \
-                               size_t d, const REAL *w, size_t k,             \
-                               int n_threads, km_kernel_id kernel);           \
-    void km_problem_release_##SFX(km_problem_##SFX *p);                       \
-                                                                              \
-    /* Nearest center (canonical distance, ties to the lowest index) of every \
-       row: labels, optionally the squared distance (mind), and the weighted  \
-       sum of those distances.  When sums/wsum are not NULL, also the         \
-       weighted per-cluster sums of the rows (k x d) and weights (k). */      \
-    int km_assign_##SFX(const km_problem_##SFX *p, const REAL *C,             \
-                        int32_t *labels, REAL *mind, double *sums,            \
-                        double *wsum, double *inertia);                       \
-                                                                              \
-    /* Weighted inertia of given labels against C. */                         \
-    double km_inertia_##SFX(const km_problem_##SFX *p, const REAL *C,         \
-                            const int32_t *labels);                           \
-                                                                              \
-    /* New centers from the sums (relocating empty clusters to the rows       \
-       farthest from their centers, as scikit-learn), the shift of each       \
-       center (Euclidean, k) and the summed squared shift. */                 \
-    int km_update_centers_##SFX(const km_problem_##SFX *p, const REAL *C_old, \
-                                const int32_t *labels, double *sums,          \
-                                double *wsum, REAL *C_new, REAL *shift,       \
-                                double *shift_tot);                           \
-                                                                              \
-    /* Lloyd and Elkan from the centers in C (k x d, replaced by the final    \
-       centers); labels receives the final labels. */                         \
-    int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,      \
-                       double tol_abs, const km_progress *prog,               \
-                       int32_t *labels, km_run_result *res);                  \
-    int km_elkan_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,      \
-                       double tol_abs, const km_progress *prog,               \
-                       int32_t *labels, km_run_result *res);                  \
-                                                                              \
-    /* Initial centers.  kmeans++: greedy, n_local_trials candidates per      \
-       center, the first drawn with probability proportional to weight.       \
-       random: k distinct rows, drawn with probability proportional to        \
-       weight.  idx (optional) receives the chosen row indices. */            \
-    int km_init_kmeanspp_##SFX(const km_problem_##SFX *p, km_rng *rng,        \
-                               int n_local_trials, REAL *C, int64_t *idx);    \
-    int km_init_random_##SFX(const km_problem_##SFX *p, km_rng *rng, REAL *C, \
+#define KM_DECLARE_ALGO(REAL, SFX)                                             \
+    typedef struct km_problem_##SFX {                                          \
+        const REAL *X; /* n x d */                                             \
+        size_t n, d;                                                           \
+        const REAL *w; /* n weights, or NULL for all 1 */                      \
+        size_t k;                                                              \
+        int n_threads; /* > 0 */                                               \
+        km_kernels_##SFX kern;                                                 \
+        const REAL *xn; /* squared row norms when !kern.exact, else NULL */    \
+        km_blocking blk;                                                       \
+    } km_problem_##SFX;                                                        \
+                                                                               \
+    /* Fill p for data X; computes row norms when the kernel needs them.       \
+       Returns KM_OK or KM_ERR_NOMEM.  Free with km_problem_release. */        \
+    int km_problem_setup_##SFX(km_problem_##SFX *p, const REAL *X, size_t n,   \
+                               size_t d, const REAL *w, size_t k,              \
+                               int n_threads, km_kernel_id kernel);            \
+    void km_problem_release_##SFX(km_problem_##SFX *p);                        \
+                                                                               \
+    /* Nearest center (canonical distance, ties to the lowest index) of every  \
+       row: labels, optionally the squared distance (mind), and the weighted   \
+       sum of those distances.  When sums/wsum are not NULL, also the          \
+       weighted per-cluster sums of the rows (k x d) and weights (k). */       \
+    int km_assign_##SFX(const km_problem_##SFX *p, const REAL *C,              \
+                        int32_t *labels, REAL *mind, double *sums,             \
+                        double *wsum, double *inertia);                        \
+                                                                               \
+    /* Weighted inertia of given labels against C. */                          \
+    double km_inertia_##SFX(const km_problem_##SFX *p, const REAL *C,          \
+                            const int32_t *labels);                            \
+                                                                               \
+    /* New centers from the sums (relocating empty clusters to the rows        \
+       farthest from their centers, as scikit-learn), the shift of each        \
+       center (Euclidean, k) and the summed squared shift. */                  \
+    int km_update_centers_##SFX(const km_problem_##SFX *p, const REAL *C_old,  \
+                                const int32_t *labels, double *sums,           \
+                                double *wsum, REAL *C_new, REAL *shift,        \
+                                double *shift_tot);                            \
+                                                                               \
+    /* Lloyd and Elkan from the centers in C (k x d, replaced by the final     \
+       centers); labels receives the final labels. */                          \
+    int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
+                       double tol_abs, const km_progress *prog,                \
+                       int32_t *labels, km_run_result *res);                   \
+    int km_elkan_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
+                       double tol_abs, const km_progress *prog,                \
+                       int32_t *labels, km_run_result *res);                   \
+                                                                               \
+    /* Initial centers.  kmeans++: greedy, n_local_trials candidates per       \
+       center, the first drawn with probability proportional to weight.        \
+       random: k distinct rows, drawn with probability proportional to         \
+       weight.  idx (optional) receives the chosen row indices. */             \
+    int km_init_kmeanspp_##SFX(const km_problem_##SFX *p, km_rng *rng,         \
+                               int n_local_trials, REAL *C, int64_t *idx);     \
+    int km_init_random_##SFX(const km_problem_##SFX *p, km_rng *rng, REAL *C,  \
                              int64_t *idx);
 
 KM_DECLARE_ALGO(float, f32)

@@ -39,13 +39,13 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d)
     return b;
 }
 
-#define REAL float
+#define REAL     float
 #define FN(name) name##_f32
 #include "algo/km_assign_impl.h"
 #undef REAL
 #undef FN
 
-#define REAL double
+#define REAL     double
 #define FN(name) name##_f64
 #include "algo/km_assign_impl.h"
 #undef REAL

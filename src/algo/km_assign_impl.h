@@ -14,6 +14,15 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     p->w = w;
     p->k = k;
     p->n_threads = n_threads > 0 ? n_threads : 1;
+    {
+        /* Small problems on one thread: waking a team costs more than the
+           work (and the blocks, hence the bits, do not depend on it). */
+        double work = (double)n * (double)k * (double)d;
+        double cap = 1.0 + work / (double)KM_WORK_PER_THREAD;
+
+        if ((double)p->n_threads > cap)
+            p->n_threads = (int)cap;
+    }
     FN(km_kernels_get)(kernel, k, d, &p->kern);
     p->blk = km_blocking_for(n, k, d);
     if (!p->kern.exact) {

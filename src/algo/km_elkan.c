@@ -9,7 +9,7 @@
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 
-#define REAL float
+#define REAL     float
 #define REAL_EPS FLT_EPSILON
 #define FN(name) name##_f32
 #include "algo/km_elkan_impl.h"
@@ -17,7 +17,7 @@
 #undef REAL_EPS
 #undef FN
 
-#define REAL double
+#define REAL     double
 #define REAL_EPS DBL_EPSILON
 #define FN(name) name##_f64
 #include "algo/km_elkan_impl.h"

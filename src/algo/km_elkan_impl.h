@@ -29,24 +29,24 @@ typedef struct FN(elkan_state) {
     int iter;     /* iterations done, for the slack */
 } FN(elkan_state);
 
-static REAL FN(elkan_slack)(const FN(elkan_state) *s, size_t d)
+static REAL FN(elkan_slack)(const FN(elkan_state) * s, size_t d)
 {
-    const double kappa = 2.0 * (double)(d + 8 + 2 * (size_t)s->iter) *
-                         (double)REAL_EPS;
+    const double kappa =
+        2.0 * (double)(d + 8 + 2 * (size_t)s->iter) * (double)REAL_EPS;
 
     return (REAL)(kappa * (s->scale + s->moved));
 }
 
-static void FN(elkan_center_distances)(const FN(km_problem) *p, const REAL *C,
-                                       FN(elkan_state) *s)
+static void FN(elkan_center_distances)(const FN(km_problem) * p, const REAL *C,
+                                       FN(elkan_state) * s)
 {
     const size_t k = p->k, d = p->d;
 
     for (size_t a = 0; a < k; a++) {
         s->half[a * k + a] = 0;
         for (size_t j = a + 1; j < k; j++) {
-            REAL h = (REAL)(0.5 * sqrt((double)FN(km_sqdist)(
-                                      C + a * d, C + j * d, d)));
+            REAL h = (REAL)(0.5 * sqrt((double)FN(km_sqdist)(C + a * d,
+                                                             C + j * d, d)));
             s->half[a * k + j] = h;
             s->half[j * k + a] = h;
         }
@@ -62,8 +62,8 @@ static void FN(elkan_center_distances)(const FN(km_problem) *p, const REAL *C,
 }
 
 /* First labels and bounds (scikit-learn's init_bounds). */
-static void FN(elkan_init_bounds)(const FN(km_problem) *p, const REAL *C,
-                                  FN(elkan_state) *s, int32_t *labels)
+static void FN(elkan_init_bounds)(const FN(km_problem) * p, const REAL *C,
+                                  FN(elkan_state) * s, int32_t *labels)
 {
     const size_t n = p->n, k = p->k, d = p->d;
     const REAL slack = FN(elkan_slack)(s, d);
@@ -100,8 +100,8 @@ static void FN(elkan_init_bounds)(const FN(km_problem) *p, const REAL *C,
 
 /* One pass over rows [lo, hi): relabel where the bounds allow a change,
    and accumulate the weighted sums of the new clusters when sums != NULL. */
-static void FN(elkan_rows)(const FN(km_problem) *p, const REAL *C,
-                           FN(elkan_state) *s, REAL slack, size_t lo,
+static void FN(elkan_rows)(const FN(km_problem) * p, const REAL *C,
+                           FN(elkan_state) * s, REAL slack, size_t lo,
                            size_t hi, int32_t *labels, double *sums,
                            double *wsum)
 {
@@ -153,8 +153,8 @@ static void FN(elkan_rows)(const FN(km_problem) *p, const REAL *C,
 }
 
 /* One Elkan pass over all rows, with center sums reduced in block order. */
-static int FN(elkan_pass)(const FN(km_problem) *p, const REAL *C,
-                          FN(elkan_state) *s, int32_t *labels, double *sums,
+static int FN(elkan_pass)(const FN(km_problem) * p, const REAL *C,
+                          FN(elkan_state) * s, int32_t *labels, double *sums,
                           double *wsum, double *bsums, double *bw)
 {
     const size_t k = p->k, d = p->d, kd = k * d, nb = p->blk.n_blocks;
@@ -170,9 +170,9 @@ static int FN(elkan_pass)(const FN(km_problem) *p, const REAL *C,
         const size_t lo = b * p->blk.rows;
         const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
 
-        FN(elkan_rows)(p, C, s, slack, lo, hi, labels,
-                       accumulate ? bsums + b * kd : NULL,
-                       accumulate ? bw + b * k : NULL);
+        FN(elkan_rows)
+        (p, C, s, slack, lo, hi, labels, accumulate ? bsums + b * kd : NULL,
+         accumulate ? bw + b * k : NULL);
     }
     if (accumulate) {
         memset(sums, 0, kd * sizeof *sums);
@@ -190,7 +190,7 @@ static int FN(elkan_pass)(const FN(km_problem) *p, const REAL *C,
 /* Twice the largest distance of a row or initial center from the data's
    mean: no distance in the fit exceeds it (centers are means of rows,
    relocated rows, or the initial ones). */
-static double FN(elkan_scale)(const FN(km_problem) *p, const REAL *C)
+static double FN(elkan_scale)(const FN(km_problem) * p, const REAL *C)
 {
     const size_t n = p->n, d = p->d, k = p->k;
     double *mu = calloc(d, sizeof *mu);
@@ -216,7 +216,7 @@ static double FN(elkan_scale)(const FN(km_problem) *p, const REAL *C)
     return 2.0 * sqrt(r) * (1.0 + 1e-6);
 }
 
-int FN(km_elkan)(const FN(km_problem) *p, REAL *C, int max_iter,
+int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
                  double tol_abs, const km_progress *prog, int32_t *labels,
                  km_run_result *res)
 {
@@ -252,14 +252,14 @@ int FN(km_elkan)(const FN(km_problem) *p, REAL *C, int max_iter,
         double shift_tot, max_shift = 0.0;
 
         FN(elkan_pass)(p, C, &s, labels, sums, wsum, bsums, bw);
-        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new,
-                                       shift, &shift_tot);
+        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new, shift,
+                                       &shift_tot);
         if (status != KM_OK)
             goto out;
         if (prog != NULL && prog->log != NULL) {
-            km_log_event ev = {KM_LOG_ITER, prog->run, it + 1,
-                               FN(km_inertia)(p, C, labels), shift_tot,
-                               NULL};
+            km_log_event ev = {KM_LOG_ITER, prog->run,
+                               it + 1,      FN(km_inertia)(p, C, labels),
+                               shift_tot,   NULL};
             prog->log(prog->user, &ev);
         }
         /* Move the bounds with the centers. */

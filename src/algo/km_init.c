@@ -10,13 +10,13 @@
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 
-#define REAL float
+#define REAL     float
 #define FN(name) name##_f32
 #include "algo/km_init_impl.h"
 #undef REAL
 #undef FN
 
-#define REAL double
+#define REAL     double
 #define FN(name) name##_f64
 #include "algo/km_init_impl.h"
 #undef REAL

@@ -10,7 +10,7 @@
  * against the final centers.
  */
 
-int FN(km_lloyd)(const FN(km_problem) *p, REAL *C, int max_iter,
+int FN(km_lloyd)(const FN(km_problem) * p, REAL *C, int max_iter,
                  double tol_abs, const km_progress *prog, int32_t *labels,
                  km_run_result *res)
 {
@@ -23,8 +23,8 @@ int FN(km_lloyd)(const FN(km_problem) *p, REAL *C, int max_iter,
     int status = KM_ERR_NOMEM, strict = 0, it;
     double inertia = 0.0;
 
-    if (labels_old == NULL || C_new == NULL || shift == NULL ||
-        sums == NULL || wsum == NULL)
+    if (labels_old == NULL || C_new == NULL || shift == NULL || sums == NULL ||
+        wsum == NULL)
         goto out;
     for (size_t i = 0; i < n; i++)
         labels_old[i] = -1;
@@ -35,13 +35,13 @@ int FN(km_lloyd)(const FN(km_problem) *p, REAL *C, int max_iter,
         status = FN(km_assign)(p, C, labels, NULL, sums, wsum, &inertia);
         if (status != KM_OK)
             goto out;
-        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new,
-                                       shift, &shift_tot);
+        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new, shift,
+                                       &shift_tot);
         if (status != KM_OK)
             goto out;
         if (prog != NULL && prog->log != NULL) {
-            km_log_event ev = {KM_LOG_ITER, prog->run, it + 1, inertia,
-                               shift_tot, NULL};
+            km_log_event ev = {KM_LOG_ITER, prog->run, it + 1,
+                               inertia,     shift_tot, NULL};
             prog->log(prog->user, &ev);
         }
         memcpy(C, C_new, k * d * sizeof *C);

@@ -9,9 +9,9 @@
 
 #include "kernels/km_kernels.h"
 
-#define REAL float
-#define REAL_EPS FLT_EPSILON
-#define FN(name) name##_f32
+#define REAL       float
+#define REAL_EPS   FLT_EPSILON
+#define FN(name)   name##_f32
 #define CBLAS_GEMM cblas_sgemm
 #include "kernels/km_kernels_impl.h"
 #undef REAL
@@ -19,9 +19,9 @@
 #undef FN
 #undef CBLAS_GEMM
 
-#define REAL double
-#define REAL_EPS DBL_EPSILON
-#define FN(name) name##_f64
+#define REAL       double
+#define REAL_EPS   DBL_EPSILON
+#define FN(name)   name##_f64
 #define CBLAS_GEMM cblas_dgemm
 #include "kernels/km_kernels_impl.h"
 #undef REAL

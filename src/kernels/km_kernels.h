@@ -62,8 +62,7 @@ typedef struct km_kernels_f64 {
     double err_scale;
     void (*sq_norms)(const double *X, size_t m, size_t d, double *out);
     void (*dist_block)(const double *X, size_t m, size_t d, const double *C,
-                       size_t k, const double *xn, const double *cn,
-                       double *D);
+                       size_t k, const double *xn, const double *cn, double *D);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {

@@ -16,9 +16,9 @@ static void FN(ref_sq_norms)(const REAL *X, size_t m, size_t d, REAL *out)
     }
 }
 
-static void FN(ref_dist_block)(const REAL *X, size_t m, size_t d,
-                               const REAL *C, size_t k, const REAL *xn,
-                               const REAL *cn, REAL *D)
+static void FN(ref_dist_block)(const REAL *X, size_t m, size_t d, const REAL *C,
+                               size_t k, const REAL *xn, const REAL *cn,
+                               REAL *D)
 {
     (void)xn;
     (void)cn;
@@ -33,9 +33,9 @@ static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
                                 const REAL *C, size_t k, const REAL *xn,
                                 const REAL *cn, REAL *D)
 {
-    CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m,
-               (blasint)k, (blasint)d, (REAL)-2, X, (blasint)d, C,
-               (blasint)d, (REAL)0, D, (blasint)k);
+    CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)k,
+               (blasint)d, (REAL)-2, X, (blasint)d, C, (blasint)d, (REAL)0, D,
+               (blasint)k);
     for (size_t i = 0; i < m; i++) {
         REAL *row = D + i * k;
 
@@ -46,7 +46,7 @@ static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
 #endif
 
 void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
-                        FN(km_kernels) *out)
+                        FN(km_kernels) * out)
 {
     out->name = "reference";
     out->exact = 1;

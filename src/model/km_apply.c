@@ -10,17 +10,17 @@
 #include "model/km_model_internal.h"
 #include "model/km_validate.h"
 
-#define REAL float
+#define REAL     float
 #define FN(name) name##_f32
-#define CENTERS centers32
+#define CENTERS  centers32
 #include "model/km_apply_impl.h"
 #undef REAL
 #undef FN
 #undef CENTERS
 
-#define REAL double
+#define REAL     double
 #define FN(name) name##_f64
-#define CENTERS centers64
+#define CENTERS  centers64
 #include "model/km_apply_impl.h"
 #undef REAL
 #undef FN

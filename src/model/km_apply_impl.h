@@ -39,8 +39,8 @@ int FN(km_predict)(const km_model *model, const REAL *X, size_t n, size_t d,
     return status;
 }
 
-int FN(km_transform)(const km_model *model, const REAL *X, size_t n,
-                     size_t d, REAL *out, int n_threads)
+int FN(km_transform)(const km_model *model, const REAL *X, size_t n, size_t d,
+                     REAL *out, int n_threads)
 {
     const size_t k = (size_t)(model ? model->k : 0);
     int nt = km_thread_count(n_threads);
@@ -53,12 +53,12 @@ int FN(km_transform)(const km_model *model, const REAL *X, size_t n,
         return KM_ERR_ARG;
     if (km_mul_overflow(n, k, &nk))
         return KM_ERR_NOMEM;
-    /* Canonical distances: exact to the last bits, even for near points. */
+        /* Canonical distances: exact to the last bits, even for near points. */
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < k; j++)
-            out[i * k + j] = (REAL)sqrt((double)FN(km_sqdist)(
-                X + i * d, model->CENTERS + j * d, d));
+            out[i * k + j] = (REAL)sqrt(
+                (double)FN(km_sqdist)(X + i * d, model->CENTERS + j * d, d));
     return KM_OK;
 }
 
@@ -88,8 +88,8 @@ int FN(km_score)(const km_model *model, const REAL *X, size_t n, size_t d,
     status = FN(km_problem_setup)(&prob, X, n, d, sample_weight,
                                   (size_t)model->k, nt, KM_KERNEL_AUTO);
     if (status == KM_OK)
-        status = FN(km_assign)(&prob, model->CENTERS, labels, NULL, NULL,
-                               NULL, &inertia);
+        status = FN(km_assign)(&prob, model->CENTERS, labels, NULL, NULL, NULL,
+                               &inertia);
     FN(km_problem_release)(&prob);
     km_free(labels);
     if (status == KM_OK)

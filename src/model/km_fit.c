@@ -12,20 +12,20 @@
 #include "model/km_model_internal.h"
 #include "model/km_validate.h"
 
-#define REAL float
-#define FN(name) name##_f32
+#define REAL        float
+#define FN(name)    name##_f32
 #define MODEL_DTYPE KM_FLOAT32
-#define CENTERS centers32
+#define CENTERS     centers32
 #include "model/km_fit_impl.h"
 #undef REAL
 #undef FN
 #undef MODEL_DTYPE
 #undef CENTERS
 
-#define REAL double
-#define FN(name) name##_f64
+#define REAL        double
+#define FN(name)    name##_f64
 #define MODEL_DTYPE KM_FLOAT64
-#define CENTERS centers64
+#define CENTERS     centers64
 #include "model/km_fit_impl.h"
 #undef REAL
 #undef FN

@@ -7,8 +7,7 @@
 /* scikit-learn's _tolerance: tol times the mean over features of the
    (unweighted) variance of X; 0 stays 0.  Two passes, in double, summed by
    blocks in block order. */
-static int FN(abs_tolerance)(const FN(km_problem) *p, double tol,
-                             double *out)
+static int FN(abs_tolerance)(const FN(km_problem) * p, double tol, double *out)
 {
     const size_t n = p->n, d = p->d, nb = p->blk.n_blocks;
     double *part = km_calloc_array(nb, d * sizeof *part);
@@ -111,9 +110,10 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
     if (n_init == 0)
         n_init = par.init == KM_INIT_RANDOM ? 10 : 1;
     if (par.init == KM_INIT_ARRAY && n_init > 1) {
-        FN(warn)(&par, 0,
-                 "explicit initial centers given: performing only one "
-                 "initialization instead of n_init");
+        FN(warn)
+        (&par, 0,
+         "explicit initial centers given: performing only one "
+         "initialization instead of n_init");
         n_init = 1;
     }
 
@@ -126,8 +126,8 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
     best_C = km_malloc_array(kd, sizeof *best_C);
     lab = km_malloc_array(n, sizeof *lab);
     best_lab = km_malloc_array(n, sizeof *best_lab);
-    if (status == KM_OK && (C == NULL || best_C == NULL || lab == NULL ||
-                            best_lab == NULL))
+    if (status == KM_OK &&
+        (C == NULL || best_C == NULL || lab == NULL || best_lab == NULL))
         status = KM_ERR_NOMEM;
     km_rng_seed(&rng, par.seed);
 
@@ -146,16 +146,16 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
         if (status != KM_OK)
             break;
         if (par.algorithm == KM_ALGO_ELKAN)
-            status = FN(km_elkan)(&prob, C, par.max_iter, tol_abs, &prog,
-                                  lab, &res);
+            status =
+                FN(km_elkan)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);
         else
-            status = FN(km_lloyd)(&prob, C, par.max_iter, tol_abs, &prog,
-                                  lab, &res);
+            status =
+                FN(km_lloyd)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);
         if (status != KM_OK)
             break;
         if (par.log != NULL) {
-            km_log_event ev = {KM_LOG_RUN, run, res.n_iter, res.inertia,
-                               0.0, NULL};
+            km_log_event ev = {KM_LOG_RUN,  run, res.n_iter,
+                               res.inertia, 0.0, NULL};
             par.log(par.log_user, &ev);
         }
         /* The lowest inertia wins; the first run on ties. */
@@ -249,13 +249,13 @@ int FN(km_kmeanspp)(const REAL *X, size_t n, size_t d,
         return status;
     if (n_local_trials <= 0)
         n_local_trials = 2 + (int)floor(log((double)k));
-    status = FN(km_problem_setup)(&prob, X, n, d, sample_weight, (size_t)k,
-                                  nt, KM_KERNEL_AUTO);
+    status = FN(km_problem_setup)(&prob, X, n, d, sample_weight, (size_t)k, nt,
+                                  KM_KERNEL_AUTO);
     if (status != KM_OK)
         return status;
     km_rng_seed(&rng, seed);
-    status = FN(km_init_kmeanspp)(&prob, &rng, n_local_trials, centers,
-                                  indices);
+    status =
+        FN(km_init_kmeanspp)(&prob, &rng, n_local_trials, centers, indices);
     FN(km_problem_release)(&prob);
     return status;
 }

@@ -9,18 +9,18 @@
 #include "kmeans.h"
 
 struct km_model {
-    km_dtype dtype;      /* precision the model was fitted in */
-    int k;               /* number of clusters, >= 1 */
-    size_t d;            /* number of features, >= 1 */
-    size_t n_samples;    /* rows fitted on (0 if unknown) */
-    double *centers64;   /* k x d, always present */
-    float *centers32;    /* k x d, always present */
-                         /* the array of the model's dtype is the truth; the
-                            other is converted from it (km_model_sync) */
-    double inertia;      /* of the best run; >= 0 */
-    int n_iter;          /* of the best run; >= 0 */
-    unsigned flags;      /* KM_FLAG_* */
-    km_params params;    /* as fitted; init_centers, log, log_user NULL */
+    km_dtype dtype;    /* precision the model was fitted in */
+    int k;             /* number of clusters, >= 1 */
+    size_t d;          /* number of features, >= 1 */
+    size_t n_samples;  /* rows fitted on (0 if unknown) */
+    double *centers64; /* k x d, always present */
+    float *centers32;  /* k x d, always present */
+                       /* the array of the model's dtype is the truth; the
+                          other is converted from it (km_model_sync) */
+    double inertia;    /* of the best run; >= 0 */
+    int n_iter;        /* of the best run; >= 0 */
+    unsigned flags;    /* KM_FLAG_* */
+    km_params params;  /* as fitted; init_centers, log, log_user NULL */
 };
 
 /* Allocate a model with both center arrays (uninitialized) for k x d.

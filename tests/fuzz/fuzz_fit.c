@@ -15,10 +15,10 @@
 
 #include "kmeans.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c))                                                             \
-            abort();                                                          \
+#define CHECK(c)                                                               \
+    do {                                                                       \
+        if (!(c))                                                              \
+            abort();                                                           \
     } while (0)
 
 typedef struct reader {

@@ -15,8 +15,8 @@
 #include "kmeans.h"
 #include "km_testdata.h"
 
-static km_model *fit64(const km_params *p, const double *X, size_t n,
-                       size_t d, const double *w, int32_t *labels)
+static km_model *fit64(const km_params *p, const double *X, size_t n, size_t d,
+                       const double *w, int32_t *labels)
 {
     km_model *m = NULL;
     int s = km_fit_f64(p, X, n, d, w, &m, labels);
@@ -106,11 +106,9 @@ static void test_fit_errors(void **state)
     assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL), KM_ERR_ARG);
     p.n_clusters = 2;
     X[3] = NAN;
-    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL),
-                     KM_ERR_NONFINITE);
+    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL), KM_ERR_NONFINITE);
     X[3] = INFINITY;
-    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL),
-                     KM_ERR_NONFINITE);
+    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL), KM_ERR_NONFINITE);
     X[3] = 1;
     w[2] = -1;
     assert_int_equal(km_fit_f64(&p, X, 4, 2, w, &m, NULL), KM_ERR_WEIGHTS);
@@ -120,8 +118,7 @@ static void test_fit_errors(void **state)
     assert_int_equal(km_fit_f64(&p, X, 4, 2, w, &m, NULL), KM_ERR_WEIGHTS);
     p.init = KM_INIT_ARRAY;
     p.init_centers = init;
-    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL),
-                     KM_ERR_NONFINITE);
+    assert_int_equal(km_fit_f64(&p, X, 4, 2, NULL, &m, NULL), KM_ERR_NONFINITE);
     assert_null(m);
 }
 
@@ -384,14 +381,12 @@ static void test_predict_transform_score(void **state)
         assert_true(fabs(distf[t] - dist[t]) <= 1e-5 * (1 + dist[t]));
     /* Errors. */
     assert_int_equal(km_predict_f64(m, X, 400, 3, pl, NULL, 0), KM_ERR_SHAPE);
-    assert_int_equal(km_predict_f64(NULL, X, 400, 4, pl, NULL, 0),
-                     KM_ERR_ARG);
+    assert_int_equal(km_predict_f64(NULL, X, 400, 4, pl, NULL, 0), KM_ERR_ARG);
     assert_int_equal(km_predict_f64(m, X, 400, 4, NULL, NULL, 0), KM_ERR_ARG);
     X[7] = NAN;
     assert_int_equal(km_predict_f64(m, X, 400, 4, pl, NULL, 0),
                      KM_ERR_NONFINITE);
-    assert_int_equal(km_transform_f64(m, X, 400, 4, dist, 0),
-                     KM_ERR_NONFINITE);
+    assert_int_equal(km_transform_f64(m, X, 400, 4, dist, 0), KM_ERR_NONFINITE);
     assert_int_equal(km_score_f64(m, X, 400, 4, NULL, &score, 0),
                      KM_ERR_NONFINITE);
     km_model_free(m);
@@ -420,8 +415,7 @@ static void test_kmeanspp_public(void **state)
     for (int i = 0; i < 300; i++)
         w[i] = i % 3 == 0 ? 1.0 : 0.0;
     for (uint64_t s = 0; s < 20; s++) {
-        assert_int_equal(km_kmeanspp_f64(X, 300, 2, w, 4, 0, s, C, idx),
-                         KM_OK);
+        assert_int_equal(km_kmeanspp_f64(X, 300, 2, w, 4, 0, s, C, idx), KM_OK);
         for (int j = 0; j < 4; j++)
             assert_int_equal(idx[j] % 3, 0);
     }

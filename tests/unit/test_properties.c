@@ -26,7 +26,7 @@ typedef struct shape {
 /* From tiny to sizes that use several row blocks, the BLAS kernel
    (d, k >= 16) and many clusters. */
 static const shape shapes[] = {
-    {50, 1, 3, 3, 1.0},     {300, 2, 5, 5, 0.7},   {1000, 3, 8, 4, 2.0},
+    {50, 1, 3, 3, 1.0},     {300, 2, 5, 5, 0.7},     {1000, 3, 8, 4, 2.0},
     {2000, 8, 12, 12, 1.5}, {1500, 20, 16, 10, 3.0}, {3000, 32, 40, 25, 2.5},
     {700, 64, 20, 5, 4.0},
 };
@@ -162,10 +162,10 @@ static void test_shuffle_rows(void **state)
         }
         for (size_t i = 0; i < sh->n; i++)
             memcpy(Y + i * sh->d, X + perm[i] * sh->d, sh->d * sizeof *Y);
-        mx = fit_from(X, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0,
-                      0.0, lx);
-        my = fit_from(Y, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0,
-                      0.0, ly);
+        mx = fit_from(X, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0, 0.0,
+                      lx);
+        my = fit_from(Y, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_LLOYD, 0, 0.0,
+                      ly);
         for (size_t i = 0; i < sh->n; i++)
             assert_int_equal(ly[i], lx[perm[i]]);
         km_model_centers_f64(mx, cx);
@@ -207,10 +207,10 @@ static void test_integer_weights_repeat_rows(void **state)
             memcpy(R + m++ * d, X + i * d, d * sizeof *R);
     }
     for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
-        km_model *mw = fit_from(X, n, d, k, w, init, (km_algorithm)a, 0, 0.0,
-                                lw);
-        km_model *mr = fit_from(R, m, d, k, NULL, init, (km_algorithm)a, 0,
-                                0.0, lr);
+        km_model *mw =
+            fit_from(X, n, d, k, w, init, (km_algorithm)a, 0, 0.0, lw);
+        km_model *mr =
+            fit_from(R, m, d, k, NULL, init, (km_algorithm)a, 0, 0.0, lr);
         size_t row = 0;
 
         for (size_t i = 0; i < n; i++) {
@@ -315,12 +315,10 @@ static void test_kernels_agree(void **state)
         assert_int_equal(
             km_problem_setup_f64(&pb, X, n, d, NULL, k, 2, KM_KERNEL_BLAS),
             KM_OK);
-        assert_int_equal(km_assign_f64(&pr, C, l_ref, m_ref, NULL, NULL,
-                                       &in_ref),
-                         KM_OK);
-        assert_int_equal(km_assign_f64(&pb, C, l_blas, m_blas, NULL, NULL,
-                                       &in_blas),
-                         KM_OK);
+        assert_int_equal(
+            km_assign_f64(&pr, C, l_ref, m_ref, NULL, NULL, &in_ref), KM_OK);
+        assert_int_equal(
+            km_assign_f64(&pb, C, l_blas, m_blas, NULL, NULL, &in_blas), KM_OK);
         assert_memory_equal(l_ref, l_blas, sizeof l_ref);
         assert_memory_equal(m_ref, m_blas, sizeof m_ref);
         assert_true(in_ref == in_blas);
@@ -330,12 +328,11 @@ static void test_kernels_agree(void **state)
         assert_int_equal(
             km_problem_setup_f32(&qb, Xf, n, d, NULL, k, 2, KM_KERNEL_BLAS),
             KM_OK);
-        assert_int_equal(km_assign_f32(&qr, Cf, l_ref, mf_ref, NULL, NULL,
-                                       &in_ref),
-                         KM_OK);
-        assert_int_equal(km_assign_f32(&qb, Cf, l_blas, mf_blas, NULL, NULL,
-                                       &in_blas),
-                         KM_OK);
+        assert_int_equal(
+            km_assign_f32(&qr, Cf, l_ref, mf_ref, NULL, NULL, &in_ref), KM_OK);
+        assert_int_equal(
+            km_assign_f32(&qb, Cf, l_blas, mf_blas, NULL, NULL, &in_blas),
+            KM_OK);
         assert_memory_equal(l_ref, l_blas, sizeof l_ref);
         assert_memory_equal(mf_ref, mf_blas, sizeof mf_ref);
         km_problem_release_f64(&pr);
