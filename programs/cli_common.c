@@ -19,6 +19,45 @@
 /* ---- help -----------------------------------------------------------------
  */
 
+enum { HELP_INDENT = 27, HELP_WIDTH = 79 };
+
+/* Print text word-wrapped from column `col` (already reached) to HELP_WIDTH,
+   continuation lines indented by HELP_INDENT. */
+static void print_wrapped(FILE *fp, const char *text, size_t col)
+{
+    const char *p = text;
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, " ");
+        if (col > HELP_INDENT && col + 1 + len > HELP_WIDTH) {
+            fprintf(fp, "\n%*s", HELP_INDENT, "");
+            col = HELP_INDENT;
+        } else if (col > HELP_INDENT) {
+            fputc(' ', fp);
+            col++;
+        }
+        fprintf(fp, "%.*s", (int)len, p);
+        col += len;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', fp);
+}
+
+static void print_option(FILE *fp, const char *left, const char *help)
+{
+    size_t len = strlen(left);
+
+    fprintf(fp, "  %s", left);
+    if (len + 2 < HELP_INDENT) {
+        fprintf(fp, "%*s", (int)(HELP_INDENT - 2 - len), "");
+    } else {
+        fprintf(fp, "\n%*s", HELP_INDENT, "");
+    }
+    print_wrapped(fp, help, HELP_INDENT);
+}
+
 void cli_print_help(const cli_command *cmd, FILE *fp)
 {
     fprintf(fp, "usage: kmeans %s%s%s [options]\n\n", cmd->name,
@@ -35,12 +74,9 @@ void cli_print_help(const cli_command *cmd, FILE *fp)
         else
             snprintf(left, sizeof left, "    --%s%s%s", o->long_name,
                      o->arg ? " " : "", o->arg ? o->arg : "");
-        if (strlen(left) <= 24)
-            fprintf(fp, "  %-24s %s\n", left, o->help);
-        else
-            fprintf(fp, "  %s\n  %-24s %s\n", left, "", o->help);
+        print_option(fp, left, o->help);
     }
-    fprintf(fp, "  %-24s %s\n", "-h, --help", "show this help and exit");
+    print_option(fp, "-h, --help", "show this help and exit");
 }
 
 /* ---- option scanning ------------------------------------------------------

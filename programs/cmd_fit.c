@@ -322,10 +322,8 @@ static int write_outputs(const cli_command *cmd, const fit_args *a,
 static json_t *result_json(const fit_args *a, const km_model *model,
                            double seconds, json_t *warnings)
 {
-    km_params mp;
     json_t *o = json_object();
 
-    km_model_params(model, &mp);
     cli_json_set(o, "n_samples",
                  json_integer((json_int_t)km_model_n_samples(model)));
     cli_json_set(o, "n_features",
@@ -413,9 +411,18 @@ static int run_fit(const cli_command *cmd, int argc, char **argv)
             goto done;
     }
     if ((size_t)a.p.n_clusters > X.n) {
-        rc = cli_usage(cmd,
-                       "-k %d is larger than the number of rows (%zu) in %s",
-                       a.p.n_clusters, X.n, cli_display_name(a.data));
+        if (a.init_file != NULL && !a.k_given)
+            rc = cli_usage(cmd,
+                           "--init %s has %d centers, more than the number "
+                           "of rows (%zu) in %s",
+                           cli_display_name(a.init_file), a.p.n_clusters, X.n,
+                           cli_display_name(a.data));
+        else
+            rc = cli_usage(cmd,
+                           "-k %d%s is larger than the number of rows (%zu) "
+                           "in %s",
+                           a.p.n_clusters, a.k_given ? "" : " (the default)",
+                           X.n, cli_display_name(a.data));
         goto done;
     }
     if (a.weights != NULL) {
@@ -423,10 +430,6 @@ static int run_fit(const cli_command *cmd, int argc, char **argv)
         if (rc != CLI_EXIT_OK)
             goto done;
     }
-    if (a.init_file != NULL && a.p.n_init > 1)
-        cli_warning("--n-init %d ignored: explicit initial centers from %s "
-                    "run once",
-                    a.p.n_init, cli_display_name(a.init_file));
     msg = km_params_check(&a.p);
     if (msg != NULL) {
         rc = cli_usage(cmd, "invalid parameters: %s", msg);

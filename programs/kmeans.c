@@ -75,6 +75,19 @@ static int finish_stdout(int rc)
     return rc;
 }
 
+/* --help anywhere before "--" shows help, whatever else is wrong with the
+   command line (as git and most GNU tools do). */
+static bool asks_for_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     const cli_command *cmd;
@@ -105,6 +118,10 @@ int main(int argc, char **argv)
                              name);
         return cli_usage(NULL, "unknown command '%s' (see 'kmeans help')",
                          name);
+    }
+    if (asks_for_help(argc - 1, argv + 1)) {
+        cli_print_help(cmd, stdout);
+        return finish_stdout(CLI_EXIT_OK);
     }
     return finish_stdout(cmd->run(cmd, argc - 1, argv + 1));
 }
