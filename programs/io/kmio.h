@@ -61,6 +61,15 @@ int kmio_read_matrix(const char *path, kmio_want want, int allow_nonfinite,
 void kmio_matrix_free(kmio_matrix *m);
 
 /*
+ * A matrix read from a float .npy without copying points into a read-only
+ * memory map: writing to m->data would crash.  This copies such a matrix
+ * into a malloc'ed array (and unmaps the file) so the caller may modify it
+ * in place; any other matrix is left as it is.  Returns 0, or -1 (err
+ * filled, *m unchanged) when memory runs out.
+ */
+int kmio_matrix_make_writable(kmio_matrix *m, kmio_error *err);
+
+/*
  * Write an n x d matrix (float32 or float64 elements) to path, format by
  * extension: ".npy" (same dtype, 2-D, or 1-D when as_vector and d == 1) or
  * CSV (anything else; numbers in shortest round-trip form, comma separated,

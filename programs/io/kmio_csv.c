@@ -2,14 +2,16 @@
  * kmio_csv.c - the CSV reader and kmio_read_matrix's dispatch by extension.
  *
  * The whole input is read into one NUL-terminated buffer and parsed in a
- * single pass: each line is found with memchr, each field converted with
- * strtod straight from the buffer (the terminator keeps strtod from running
+ * single pass: each line is found with memchr, each field converted in
+ * place by kmio_parse_double (exact integer arithmetic for ordinary
+ * numbers, strtod for the rest; the terminator keeps strtod from running
  * off the end), and values are appended to an array grown geometrically.
  * Error positions are recomputed only when an error is reported, so the
  * common path does no column bookkeeping.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -125,22 +127,158 @@ static void quote_field(char *dst, size_t cap, const char *s, const char *e)
     dst[o] = '\0';
 }
 
+#if defined(KMIO_HAVE_U128)
+static int clz128(kmio_u128 x)
+{
+    uint64_t hi = (uint64_t)(x >> 64);
+    if (hi)
+        return __builtin_clzll(hi);
+    return 64 + __builtin_clzll((uint64_t)x);
+}
+
+/* n * 2^bexp rounded to double (half to even); sticky says the true value
+   lies a little above n. */
+static double round_u128(kmio_u128 n, int sticky, int bexp)
+{
+    int msb = 127 - clz128(n);
+    if (msb <= 52) {
+        assert(!sticky);
+        return ldexp((double)(uint64_t)n, bexp);
+    }
+    int shift = msb - 52;
+    uint64_t m = (uint64_t)(n >> shift);
+    kmio_u128 rem = n & (((kmio_u128)1 << shift) - 1);
+    kmio_u128 half = (kmio_u128)1 << (shift - 1);
+    if (rem > half || (rem == half && (sticky || (m & 1))))
+        m++;
+    if (m >> 53) {
+        m >>= 1;
+        shift++;
+    }
+    return ldexp((double)m, shift + bexp);
+}
+#endif
+
 /*
- * Convert the number at p, which must end before e.  strtod alone would
- * also skip leading white space (even a newline), so the field must start
- * like a number.  Returns 1 and sets *v, *end on success.
+ * w * 10^e10 correctly rounded, when that can be done exactly here.
+ * Clinger's fast path: w and 10^|e10| are exact doubles, so one IEEE
+ * multiplication or division rounds correctly.  Otherwise, with 128-bit
+ * integers: w * 10^e10 exactly for e10 >= 0, or a 128-by-64-bit division
+ * with the remainder as sticky bit for e10 < 0.
  */
-static int parse_number(const char *p, const char *e, double *v,
-                        const char **end)
+static int exact_decimal(uint64_t w, long e10, double *v)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#if FLT_EVAL_METHOD == 0
+    if (w <= (uint64_t)1 << 53 && e10 >= -22 && e10 <= 22) {
+        *v = e10 >= 0 ? (double)w * p10[e10] : (double)w / p10[-e10];
+        return 1;
+    }
+#endif
+#if defined(KMIO_HAVE_U128)
+    if (e10 >= -19 && e10 <= 19) {
+        uint64_t pw = 1;
+        for (long i = 0; i < (e10 < 0 ? -e10 : e10); i++)
+            pw *= 10;
+        if (e10 >= 0) {
+            *v = round_u128((kmio_u128)w * pw, 0, 0);
+        } else {
+            int s = 64 + __builtin_clzll(w);
+            kmio_u128 n = (kmio_u128)w << s;
+            kmio_u128 q = n / pw;
+            int sticky = n % pw != 0;
+            *v = round_u128(q, sticky, -s);
+        }
+        return 1;
+    }
+#endif
+    (void)p10;
+    return 0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Plain decimal numbers of at most 19 significant digits; anything else
+   (hex, inf, nan, long mantissas, huge exponents) is left to strtod. */
+static int fast_number(const char *p, double *v, const char **end)
+{
+    const char *q = p;
+    int neg = *q == '-';
+    if (*q == '+' || *q == '-')
+        q++;
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+        return 0;
+    uint64_t w = 0;
+    int nd = 0;
+    int any = 0;
+    long e10 = 0;
+    for (; *q == '0'; q++)
+        any = 1;
+    for (; is_digit(*q); q++, any = 1) {
+        if (nd == 19)
+            return 0;
+        w = w * 10 + (uint64_t)(*q - '0');
+        nd++;
+    }
+    if (*q == '.') {
+        q++;
+        if (w == 0)
+            for (; *q == '0'; q++, any = 1)
+                e10--;
+        for (; is_digit(*q); q++, any = 1) {
+            if (nd == 19)
+                return 0;
+            w = w * 10 + (uint64_t)(*q - '0');
+            nd++;
+            e10--;
+        }
+    }
+    if (!any)
+        return 0;
+    if (*q == 'e' || *q == 'E') {
+        const char *t = q + 1;
+        int eneg = *t == '-';
+        if (*t == '+' || *t == '-')
+            t++;
+        if (!is_digit(*t))
+            return 0;
+        long ev = 0;
+        for (; is_digit(*t); t++)
+            if (ev < 100000)
+                ev = ev * 10 + (*t - '0');
+        e10 += eneg ? -ev : ev;
+        q = t;
+    }
+    double x;
+    if (w == 0)
+        x = 0.0;
+    else if (!exact_decimal(w, e10, &x))
+        return 0;
+    *v = neg ? -x : x;
+    *end = q;
+    return 1;
+}
+
+int kmio_parse_double(const char *p, const char *e, double *v, const char **end)
 {
     if (p >= e)
         return 0;
     char c = *p;
-    if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' ||
-          c == 'i' || c == 'I' || c == 'n' || c == 'N'))
+    /* strtod would also skip leading white space, even a newline. */
+    if (!(is_digit(c) || c == '+' || c == '-' || c == '.' || c == 'i' ||
+          c == 'I' || c == 'n' || c == 'N'))
         return 0;
-    char *q;
-    *v = strtod(p, &q);
+    const char *q;
+    if (!fast_number(p, v, &q)) {
+        char *t;
+        *v = strtod(p, &t);
+        q = t;
+    }
     if (q == p || q > e)
         return 0;
     *end = q;
@@ -197,7 +335,7 @@ static long long scan_line(csv_parser *P, const char *line, const char *e,
         const char *start = q;
         const char *num_end = q;
         double v = 0;
-        int ok = parse_number(q, e, &v, &num_end);
+        int ok = kmio_parse_double(q, e, &v, &num_end);
         if (ok) {
             q = skip_blanks(num_end, e, sep);
             if (q < e) {

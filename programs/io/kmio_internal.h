@@ -37,6 +37,41 @@ static inline int kmio_host_is_le(void)
     return *(const unsigned char *)&one == 1;
 }
 
+/* 128-bit integers make exact decimal <-> binary conversion cheap in the
+   common ranges; without them the code falls back to strtod/snprintf. */
+#if defined(__SIZEOF_INT128__)
+#define KMIO_HAVE_U128 1
+__extension__ typedef unsigned __int128 kmio_u128;
+#endif
+
+/*
+ * strtod for the text at p, which must be NUL-terminated somewhere after
+ * e: the same value and end pointer as strtod in the "C" locale, but
+ * numbers of up to 19 significant digits with a small exponent are
+ * converted exactly without strtod (glibc's strtod dominated the time to
+ * read a large CSV).  Fails (returns 0) unless p starts like a number
+ * (digit, sign, '.', or the i/n of inf/nan) and the number ends by e.
+ */
+int kmio_parse_double(const char *p, const char *e, double *v,
+                      const char **end);
+
+/*
+ * What snprintf(dst, 40, "%.*g", prec, v) writes (prec 1..17, v finite),
+ * computed with integer arithmetic where it is exact (snprintf is slow);
+ * returns the length.
+ */
+size_t kmio_format_g(char *dst, double v, int prec);
+
+/*
+ * The CSV writer's numbers: for double the shortest of %.15g, %.16g, %.17g
+ * that kmio_parse_double reads back as v; for float the shortest of %.6g
+ * to %.9g that reads back as v when parsed as double and rounded to float
+ * (as the reader does for float32).  "nan", "inf", "-inf" for non-finite
+ * values.  dst needs 40 bytes; returns the length.
+ */
+size_t kmio_format_f64(char *dst, double v);
+size_t kmio_format_f32(char *dst, float v);
+
 /* 1 when path ends in ".npy" (any case). */
 int kmio_path_is_npy(const char *path);
 

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -49,6 +50,30 @@ void kmio_matrix_free(kmio_matrix *m)
     if (m->map_)
         munmap(m->map_, m->map_len_);
     memset(m, 0, sizeof *m);
+}
+
+int kmio_matrix_make_writable(kmio_matrix *m, kmio_error *err)
+{
+    if (!m || !m->map_)
+        return 0;
+    size_t elem = m->dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
+    size_t count, bytes;
+    void *copy = NULL;
+    if (!kmio_mul_overflow(m->n, m->d, &count) &&
+        !kmio_mul_overflow(count, elem, &bytes))
+        copy = malloc(bytes ? bytes : 1);
+    if (!copy) {
+        kmio_errorf(err, "out of memory copying a %zu x %zu matrix", m->n,
+                    m->d);
+        return -1;
+    }
+    memcpy(copy, m->data, bytes);
+    munmap(m->map_, m->map_len_);
+    m->map_ = NULL;
+    m->map_len_ = 0;
+    m->data = copy;
+    m->owned_ = copy;
+    return 0;
 }
 
 /* ---- atomic files -------------------------------------------------------- */
@@ -252,8 +277,238 @@ static void ob_write(outbuf *o, const void *p, size_t n)
     o->len += n;
 }
 
-/* Room for any number ob_number writes. */
+/* Room for any number the CSV writer formats. */
 #define NUM_MAX 40
+
+/*
+ * Number formatting.  printf's %.17g costs about as much as everything
+ * else in writing a CSV, and finding the shortest round-trip form takes up
+ * to three of them, so the digits are computed here with exact integer
+ * arithmetic: x = m * 2^b, and the p-digit decimal is round(x * 10^k) for
+ * k = p - 1 - floor(log10 x), a 128-bit quotient.  The remainder of that
+ * division also says whether the p digits read back as x (they must lie
+ * within half a gap between x and its neighbours), so the common case needs
+ * no parsing either.  Values whose quantities do not fit in 128 bits go
+ * through snprintf and a parse.
+ */
+typedef struct fmt_digits {
+    uint64_t digits; /* exactly prec digits */
+    int exp10;       /* x = digits * 10^(exp10 - prec + 1), rounded */
+    int roundtrip;   /* 1 reads back as x, 0 does not, -1 unknown */
+} fmt_digits;
+
+#if defined(KMIO_HAVE_U128)
+static int pow10_u128(int k, kmio_u128 *out)
+{
+    static const uint64_t p10[20] = {1u,
+                                     10u,
+                                     100u,
+                                     1000u,
+                                     10000u,
+                                     100000u,
+                                     1000000u,
+                                     10000000u,
+                                     100000000u,
+                                     1000000000u,
+                                     10000000000u,
+                                     100000000000u,
+                                     1000000000000u,
+                                     10000000000000u,
+                                     100000000000000u,
+                                     1000000000000000u,
+                                     10000000000000000u,
+                                     100000000000000000u,
+                                     1000000000000000000u,
+                                     10000000000000000000u};
+    if (k < 0 || k > 38)
+        return 0;
+    *out = k < 20 ? (kmio_u128)p10[k] : (kmio_u128)p10[19] * p10[k - 19];
+    return 1;
+}
+
+/* Sign of mult * d - t, where mult * d may not fit. */
+static int cmp_scaled(kmio_u128 d, unsigned mult, kmio_u128 t)
+{
+    kmio_u128 md;
+    if (__builtin_mul_overflow(d, (kmio_u128)mult, &md))
+        return 1;
+    return md < t ? -1 : md > t;
+}
+
+/*
+ * q = round(m * 2^b * 10^k), half to even, and whether q * 10^-k reads
+ * back as m * 2^b (known when k >= 0 and b < 0, the usual case: then the
+ * denominator is 2^-b and the gap between x and its neighbours, scaled the
+ * same way, is exactly 10^k).  Returns 0 when out of range.
+ */
+static int scaled_round(uint64_t m, int b, int k, kmio_u128 *out,
+                        int *roundtrip)
+{
+    kmio_u128 num = m, den = 1, ten_k = 1;
+    if (k >= 0) {
+        if (!pow10_u128(k, &ten_k) || __builtin_mul_overflow(num, ten_k, &num))
+            return 0;
+    } else if (!pow10_u128(-k, &den)) {
+        return 0;
+    }
+    if (b > 0) {
+        if (b > 127 || (num >> (128 - b)) != 0)
+            return 0;
+        num <<= b;
+    } else if (b < 0) {
+        if (b < -127 || (den >> (128 + b)) != 0)
+            return 0;
+        den <<= -b;
+    }
+    kmio_u128 q, r;
+    if (k >= 0) {
+        q = b < 0 ? num >> -b : num;
+        r = b < 0 ? num & (den - 1) : 0;
+    } else {
+        q = num / den;
+        r = num % den;
+    }
+    int up = r > den - r || (r == den - r && (q & 1));
+    if (up)
+        q++;
+    *out = q;
+    *roundtrip = -1;
+    if (k >= 0 && b < 0) {
+        kmio_u128 dist = up ? den - r : r;
+        /* Below a power of two the lower neighbour is half as far. */
+        unsigned mult = !up && r && m == (uint64_t)1 << 52 ? 4 : 2;
+        int c = cmp_scaled(dist, mult, ten_k);
+        *roundtrip = c < 0 || (c == 0 && !(m & 1));
+    }
+    return 1;
+}
+
+/* The prec-digit decimal of x = m * 2^b > 0; *E is the estimate of
+   floor(log10 x) on entry and the decimal exponent on return. */
+static int exact_digits(uint64_t m, int b, int prec, int *E, fmt_digits *out)
+{
+    kmio_u128 lo, hi;
+    if (!pow10_u128(prec - 1, &lo) || !pow10_u128(prec, &hi))
+        return 0;
+    for (int tries = 0; tries < 4; tries++) {
+        kmio_u128 q;
+        int rt;
+        if (!scaled_round(m, b, prec - 1 - *E, &q, &rt))
+            return 0;
+        if (q >= hi) {
+            ++*E;
+        } else if (q < lo) {
+            --*E;
+        } else {
+            out->digits = (uint64_t)q;
+            out->exp10 = *E;
+            out->roundtrip = rt;
+            return 1;
+        }
+    }
+    return 0;
+}
+#endif
+
+/* x = m * 2^b with m < 2^53, and an estimate of floor(log10 x) (x > 0). */
+static void decompose(double x, uint64_t *m, int *b, int *E)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int expo = (int)(bits >> 52 & 0x7FF);
+    *m = bits & (((uint64_t)1 << 52) - 1);
+    if (expo == 0) {
+        *b = -1074;
+    } else {
+        *m |= (uint64_t)1 << 52;
+        *b = expo - 1075;
+    }
+    /* log10(2) ~ 78913 / 2^18; off by at most one, which exact_digits
+       corrects. */
+    long e2 = (long)*b + 52;
+    *E = (int)(e2 >= 0 ? e2 * 78913 / 262144
+                       : -((-e2 * 78913 + 262143) / 262144));
+}
+
+/* printf's %g layout of digits: fixed or exponent form, trailing zeros
+   dropped. */
+static size_t layout_g(char *dst, int neg, const fmt_digits *fd, int prec)
+{
+    char dig[20];
+    uint64_t digits = fd->digits;
+    for (int i = prec - 1; i >= 0; i--) {
+        dig[i] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    int nd = prec;
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    int X = fd->exp10;
+    char *o = dst;
+    if (neg)
+        *o++ = '-';
+    if (X < -4 || X >= prec) {
+        *o++ = dig[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, dig + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        *o++ = 'e';
+        *o++ = X < 0 ? '-' : '+';
+        int ax = X < 0 ? -X : X;
+        if (ax >= 100)
+            *o++ = (char)('0' + ax / 100);
+        *o++ = (char)('0' + ax / 10 % 10);
+        *o++ = (char)('0' + ax % 10);
+    } else if (X >= 0) {
+        for (int i = 0; i <= X; i++)
+            *o++ = i < nd ? dig[i] : '0';
+        if (nd > X + 1) {
+            *o++ = '.';
+            memcpy(o, dig + X + 1, (size_t)(nd - X - 1));
+            o += nd - X - 1;
+        }
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -X - 1; i++)
+            *o++ = '0';
+        memcpy(o, dig, (size_t)nd);
+        o += nd;
+    }
+    *o = '\0';
+    return (size_t)(o - dst);
+}
+
+/* %.*g of v into dst; *roundtrip as in fmt_digits. */
+static size_t format_g(char *dst, double v, int prec, int *roundtrip)
+{
+    assert(prec >= 1 && prec <= 17 && isfinite(v));
+    *roundtrip = -1;
+    if (v == 0) {
+        strcpy(dst, signbit(v) ? "-0" : "0");
+        *roundtrip = 1;
+        return strlen(dst);
+    }
+#if defined(KMIO_HAVE_U128)
+    uint64_t m;
+    int b, E;
+    fmt_digits fd;
+    decompose(fabs(v), &m, &b, &E);
+    if (exact_digits(m, b, prec, &E, &fd)) {
+        *roundtrip = fd.roundtrip;
+        return layout_g(dst, v < 0, &fd, prec);
+    }
+#endif
+    return (size_t)snprintf(dst, NUM_MAX, "%.*g", prec, v);
+}
+
+size_t kmio_format_g(char *dst, double v, int prec)
+{
+    int rt;
+    return format_g(dst, v, prec, &rt);
+}
 
 static size_t fmt_nonfinite(char *s, double v)
 {
@@ -263,33 +518,42 @@ static size_t fmt_nonfinite(char *s, double v)
     return len;
 }
 
-/* Shortest of %.15g, %.16g, %.17g that reads back as the same double
-   (%.17g always does). */
-static size_t fmt_double(char *s, double v)
+/* The value s reads back as, by the reader's own conversion. */
+static double read_back(const char *s, size_t len)
+{
+    double r = NAN;
+    const char *end;
+    if (!kmio_parse_double(s, s + len, &r, &end) || end != s + len)
+        return NAN;
+    return r;
+}
+
+size_t kmio_format_f64(char *s, double v)
 {
     if (!isfinite(v))
         return fmt_nonfinite(s, v);
-    int len = 0;
+    size_t len = 0;
     for (int prec = 15; prec <= 17; prec++) {
-        len = snprintf(s, NUM_MAX, "%.*g", prec, v);
-        if (prec == 17 || strtod(s, NULL) == v)
+        int rt;
+        len = format_g(s, v, prec, &rt);
+        if (rt < 0)
+            rt = read_back(s, len) == v;
+        if (rt || prec == 17)
             break;
     }
-    return (size_t)len;
+    return len;
 }
 
-/* The same for float: %.6g to %.9g. */
-static size_t fmt_float(char *s, float v)
+size_t kmio_format_f32(char *s, float v)
 {
     if (!isfinite(v))
         return fmt_nonfinite(s, (double)v);
-    int len = 0;
     for (int prec = 6; prec <= 9; prec++) {
-        len = snprintf(s, NUM_MAX, "%.*g", prec, (double)v);
-        if (prec == 9 || strtof(s, NULL) == v)
-            break;
+        size_t len = kmio_format_g(s, (double)v, prec);
+        if ((float)read_back(s, len) == v)
+            return len;
     }
-    return (size_t)len;
+    return kmio_format_g(s, (double)v, 17); /* exact as a double */
 }
 
 static void write_csv_matrix(outbuf *o, km_dtype dtype, const void *data,
@@ -300,9 +564,9 @@ static void write_csv_matrix(outbuf *o, km_dtype dtype, const void *data,
         for (size_t j = 0; j < d; j++) {
             size_t len;
             if (dtype == KM_FLOAT32)
-                len = fmt_float(s, ((const float *)data)[i * d + j]);
+                len = kmio_format_f32(s, ((const float *)data)[i * d + j]);
             else
-                len = fmt_double(s, ((const double *)data)[i * d + j]);
+                len = kmio_format_f64(s, ((const double *)data)[i * d + j]);
             s[len++] = j + 1 < d ? ',' : '\n';
             ob_write(o, s, len);
         }
@@ -312,38 +576,27 @@ static void write_csv_matrix(outbuf *o, km_dtype dtype, const void *data,
 static void write_npy_header(outbuf *o, const char *descr, size_t n, size_t d,
                              int vector)
 {
-    char dict[160];
-    int len;
+    char shape[64];
     if (vector)
-        len = snprintf(dict, sizeof dict,
-                       "{'descr': '%s', 'fortran_order': False, 'shape': "
-                       "(%zu,), }",
-                       descr, n);
+        snprintf(shape, sizeof shape, "(%zu,)", n);
     else
-        len = snprintf(dict, sizeof dict,
-                       "{'descr': '%s', 'fortran_order': False, 'shape': "
-                       "(%zu, %zu), }",
-                       descr, n, d);
-    /* numpy pads with spaces so the data start on a 64-byte boundary, and
-       ends the header with '\n'. */
+        snprintf(shape, sizeof shape, "(%zu, %zu)", n, d);
+    /* 10 bytes of magic, version and length, then the dict padded with
+       spaces and ended by '\n' so the data start 64-byte aligned, as numpy
+       writes it. */
+    char hdr[256];
+    int len = snprintf(hdr + 10, sizeof hdr - 10,
+                       "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                       descr, shape);
     size_t used = 10 + (size_t)len + 1;
-    size_t pad = (64 - used % 64) % 64;
-    size_t hlen = (size_t)len + pad + 1;
-    unsigned char pre[10] = {0x93,
-                             'N',
-                             'U',
-                             'M',
-                             'P',
-                             'Y',
-                             1,
-                             0,
-                             (unsigned char)(hlen & 0xFF),
-                             (unsigned char)(hlen >> 8)};
-    ob_write(o, pre, sizeof pre);
-    ob_write(o, dict, (size_t)len);
-    for (size_t i = 0; i < pad; i++)
-        ob_write(o, " ", 1);
-    ob_write(o, "\n", 1);
+    size_t total = (used + 63) / 64 * 64;
+    size_t hlen = total - 10;
+    memcpy(hdr, "\x93NUMPY\x01\x00", 8);
+    hdr[8] = (char)(hlen & 0xFF);
+    hdr[9] = (char)(hlen >> 8);
+    memset(hdr + 10 + len, ' ', total - used);
+    hdr[total - 1] = '\n';
+    ob_write(o, hdr, total);
 }
 
 /* count elements of size bytes, written little-endian. */
@@ -362,79 +615,82 @@ static void write_le(outbuf *o, const void *data, size_t count, size_t size)
     }
 }
 
-/* Open path, run the writer, commit; on a failed write nothing is left. */
+/* Open path for an atomic write through a new output buffer. */
+static outbuf *begin(kmio_atomic *a, const char *path, kmio_error *err)
+{
+    if (kmio_atomic_open(a, path, err))
+        return NULL;
+    outbuf *o = malloc(sizeof *o);
+    if (!o) {
+        kmio_atomic_abort(a);
+        kmio_errorf(err, "%s: out of memory", path);
+        return NULL;
+    }
+    o->fp = a->fp;
+    o->err = 0;
+    o->len = 0;
+    return o;
+}
+
+/* Commit, or after a failed write remove the temporary file. */
 static int finish(kmio_atomic *a, outbuf *o, kmio_error *err)
 {
     ob_flush(o);
+    int rc;
     if (o->err) {
         kmio_errorf(err, "%s: cannot write: %s", a->path_, strerror(o->err));
         kmio_atomic_abort(a);
-        return -1;
+        rc = -1;
+    } else {
+        rc = kmio_atomic_commit(a, err);
     }
-    return kmio_atomic_commit(a, err);
+    free(o);
+    return rc;
 }
 
 int kmio_write_matrix(const char *path, km_dtype dtype, const void *data,
                       size_t n, size_t d, int as_vector, kmio_error *err)
 {
+    size_t elem = dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
     size_t count, bytes;
     if (!path || (dtype != KM_FLOAT32 && dtype != KM_FLOAT64) ||
         kmio_mul_overflow(n, d, &count) ||
-        kmio_mul_overflow(count, dtype == KM_FLOAT32 ? 4 : 8, &bytes) ||
-        (!data && count)) {
+        kmio_mul_overflow(count, elem, &bytes) || (!data && count)) {
         kmio_errorf(err, "%s: kmio_write_matrix: invalid argument",
                     path ? path : "(null)");
         return -1;
     }
-    (void)bytes;
     kmio_atomic a;
-    if (kmio_atomic_open(&a, path, err))
+    outbuf *o = begin(&a, path, err);
+    if (!o)
         return -1;
-    outbuf *o = malloc(sizeof *o);
-    if (!o) {
-        kmio_atomic_abort(&a);
-        kmio_errorf(err, "%s: out of memory", path);
-        return -1;
-    }
-    o->fp = a.fp;
-    o->err = 0;
-    o->len = 0;
     if (a.is_stdout_ != TARGET_STDOUT && kmio_path_is_npy(path)) {
         write_npy_header(o, dtype == KM_FLOAT32 ? "<f4" : "<f8", n, d,
                          as_vector && d == 1);
-        write_le(o, data, count, dtype == KM_FLOAT32 ? 4 : 8);
+        write_le(o, data, count, elem);
     } else {
         write_csv_matrix(o, dtype, data, n, d);
     }
-    int rc = finish(&a, o, err);
-    free(o);
-    return rc;
+    return finish(&a, o, err);
 }
 
 int kmio_write_labels(const char *path, const int32_t *labels, size_t n,
                       kmio_error *err)
 {
     size_t bytes;
-    if (!path || (!labels && n) || kmio_mul_overflow(n, 4, &bytes)) {
+    if (!path || (!labels && n) ||
+        kmio_mul_overflow(n, sizeof *labels, &bytes)) {
         kmio_errorf(err, "%s: kmio_write_labels: invalid argument",
                     path ? path : "(null)");
         return -1;
     }
     kmio_atomic a;
-    if (kmio_atomic_open(&a, path, err))
+    outbuf *o = begin(&a, path, err);
+    if (!o)
         return -1;
-    outbuf *o = malloc(sizeof *o);
-    if (!o) {
-        kmio_atomic_abort(&a);
-        kmio_errorf(err, "%s: out of memory", path);
-        return -1;
-    }
-    o->fp = a.fp;
-    o->err = 0;
-    o->len = 0;
     if (a.is_stdout_ != TARGET_STDOUT && kmio_path_is_npy(path)) {
         write_npy_header(o, "<i4", n, 1, 1);
-        write_le(o, labels, n, 4);
+        write_le(o, labels, n, sizeof *labels);
     } else {
         char s[16];
         for (size_t i = 0; i < n && !o->err; i++) {
@@ -442,7 +698,5 @@ int kmio_write_labels(const char *path, const int32_t *labels, size_t n,
             ob_write(o, s, (size_t)len);
         }
     }
-    int rc = finish(&a, o, err);
-    free(o);
-    return rc;
+    return finish(&a, o, err);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "kmio.h"
+#include "kmio_internal.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -534,6 +535,13 @@ static void test_npy_float_zero_copy(void **state)
     assert_int_equal(kmio_read_matrix(pd, KMIO_WANT_NATIVE, 0, &m, &err), 0);
     assert_memory_equal(f64(&m), xd, sizeof xd);
     assert_true(in_map(&m));
+    /* Copied out of the read-only map on request, then writable. */
+    assert_int_equal(kmio_matrix_make_writable(&m, &err), 0);
+    assert_false(in_map(&m));
+    assert_non_null(m.owned_);
+    ((double *)m.data)[5] = 42;
+    assert_memory_equal(f64(&m), xd, 5 * sizeof *xd);
+    assert_int_equal(kmio_matrix_make_writable(&m, &err), 0); /* no-op */
     kmio_matrix_free(&m);
 
     /* Conversions copy. */
@@ -1150,6 +1158,90 @@ static void test_write_fifo(void **state)
     assert_int_equal(count_temp_files(), 0);
 }
 
+/* ---- number conversion against libc -------------------------------------- */
+
+/* The reader's own decimal conversion must agree with strtod bit for bit
+   (value and end), and the writer's %g with printf, on random inputs of
+   every shape: short and long mantissas, leading zeros, exponents. */
+static void test_numbers_match_libc(void **state)
+{
+    (void)state;
+    uint64_t s = 7;
+    for (int i = 0; i < 200000; i++) {
+        char t[64];
+        int pos = 0;
+        if (next_rand(&s) & 1)
+            t[pos++] = (next_rand(&s) & 1) ? '-' : '+';
+        int nd = (int)(next_rand(&s) % 24) + 1;
+        int dot = (int)(next_rand(&s) % (uint64_t)(nd + 2));
+        int zeros = (int)(next_rand(&s) % 4);
+        for (int k = 0; k < zeros; k++)
+            t[pos++] = '0';
+        for (int k = 0; k < nd; k++) {
+            if (k == dot)
+                t[pos++] = '.';
+            t[pos++] = (char)('0' + next_rand(&s) % 10);
+        }
+        if (next_rand(&s) % 3 == 0)
+            pos += sprintf(t + pos, "e%d", (int)(next_rand(&s) % 80) - 40);
+        if (next_rand(&s) % 5 == 0)
+            t[pos++] = 'x';
+        t[pos] = '\0';
+        double a = 0, b;
+        const char *ea = NULL;
+        char *eb;
+        int ok = kmio_parse_double(t, t + pos, &a, &ea);
+        b = strtod(t, &eb);
+        assert_true(ok);
+        if (ea != eb || memcmp(&a, &b, sizeof a) != 0)
+            fail_msg("\"%s\": %.17g (%td) vs strtod %.17g (%td)", t, a, ea - t,
+                     b, eb - t);
+    }
+
+    double x[64];
+    fill_doubles(x, 64);
+    for (int i = 0; i < 200000; i++) {
+        double v;
+        uint64_t bits = next_rand(&s);
+        switch (i % 4) {
+        case 0:
+            memcpy(&v, &bits, sizeof v);
+            break;
+        case 1:
+            v = (double)(bits >> 11) / 9007199254740992.0 *
+                pow(10, (double)(next_rand(&s) % 40) - 20);
+            break;
+        case 2:
+            v = ldexp(1.0, (int)(next_rand(&s) % 300) - 150);
+            v = (bits & 1) ? nextafter(v, 0) : v;
+            break;
+        default:
+            v = x[i % 64];
+        }
+        if (!isfinite(v))
+            continue;
+        int prec = (int)(next_rand(&s) % 17) + 1;
+        char a[64], b[64];
+        kmio_format_g(a, v, prec);
+        snprintf(b, sizeof b, "%.*g", prec, v);
+        assert_string_equal(a, b);
+        /* Shortest round trip: the first of 15..17 digits that works. */
+        kmio_format_f64(a, v);
+        for (prec = 15; prec <= 17; prec++) {
+            snprintf(b, sizeof b, "%.*g", prec, v);
+            if (strtod(b, NULL) == v)
+                break;
+        }
+        assert_string_equal(a, b);
+        float f = (float)v;
+        if (isfinite(f)) {
+            kmio_format_f32(a, f);
+            assert_true((float)strtod(a, NULL) == f);
+            assert_true(strlen(a) <= 15);
+        }
+    }
+}
+
 static void test_matrix_free_null(void **state)
 {
     (void)state;
@@ -1187,6 +1279,7 @@ int main(void)
         cmocka_unit_test(test_write_errors_keep_files),
         cmocka_unit_test(test_atomic_api),
         cmocka_unit_test(test_write_fifo),
+        cmocka_unit_test(test_numbers_match_libc),
         cmocka_unit_test(test_matrix_free_null),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
