@@ -5,9 +5,9 @@ set -eu
 
 # Build and library dependencies (see shared design notes / docs/building.md).
 PKGS="gcc cmake ninja-build pkg-config
-      libopenblas-openmp-dev libjansson-dev libcmocka-dev
+      libopenblas-openmp-dev libjansson-dev libcmocka-dev zlib1g-dev
       libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core liblinear-dev
-      python3 python3-numpy python3-sklearn"
+      python3 python3-numpy python3-sklearn python3-faiss"
 
 missing=""
 for p in $PKGS; do

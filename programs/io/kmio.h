@@ -40,10 +40,11 @@ typedef enum kmio_want {
 } kmio_want;
 
 /*
- * Read a numeric matrix from path: ".npy" by extension (versions 1-3,
- * float32/float64/int8..int64/uint8..uint64/bool, little or big endian,
- * C order, 1-D or 2-D; a float .npy of the wanted dtype is memory-mapped, not
- * copied), anything else as CSV ("-" reads standard input).
+ * Read a numeric matrix from path (gzip-compressed files are inflated
+ * first and read as their name without ".gz" says): ".npy" by extension
+ * (versions 1-3, float32/float64/int8..int64/uint8..uint64/bool, little or big
+ * endian, C order, 1-D or 2-D; a float .npy of the wanted dtype is
+ * memory-mapped, not copied), anything else as CSV ("-" reads standard input).
  *
  * CSV: numbers separated by commas, tabs or runs of spaces; one header row
  * is detected (a first row with a non-numeric field) and skipped; blank
@@ -93,7 +94,7 @@ int kmio_write_labels(const char *path, const int32_t *labels, size_t n,
  * kmio_atomic_abort closes and removes it.  Return 0 or -1 (err filled).
  */
 typedef struct kmio_atomic {
-    FILE *fp;           /* write here between open and commit */
+    FILE *fp; /* write here between open and commit */
     char tmp_[4096];
     char path_[4096];
     int is_stdout_;

@@ -398,11 +398,6 @@ static int reject_binary(const char *name, const char *buf, size_t len,
                          kmio_error *err)
 {
     const unsigned char *u = (const unsigned char *)buf;
-    if (len >= 2 && u[0] == 0x1f && u[1] == 0x8b) {
-        kmio_errorf(err, "%s: looks like a gzip file; decompress it first",
-                    name);
-        return -1;
-    }
     if (len >= 2 &&
         ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
         kmio_errorf(err, "%s: looks like UTF-16 text; save it as UTF-8", name);
@@ -570,6 +565,8 @@ int kmio_read_fd_all(int fd, const char *name, char **bufp, size_t *lenp,
     return 0;
 }
 
+static int kmio_path_is_npy_n(const char *path, size_t len);
+
 int kmio_csv_read_file(const char *path, kmio_want want, int allow_nonfinite,
                        kmio_matrix *out, kmio_error *err)
 {
@@ -587,6 +584,25 @@ int kmio_csv_read_file(const char *path, kmio_want want, int allow_nonfinite,
         close(fd);
     if (rc)
         return -1;
+    if (kmio_is_gzip(buf, len)) {
+        /* name.gz: inflate, then read as the name without .gz says. */
+        char *plain;
+        size_t plain_len, nlen = strlen(path);
+
+        rc = kmio_gunzip(name, buf, len, &plain, &plain_len, err);
+        free(buf);
+        if (rc)
+            return -1;
+        if (!is_stdin && nlen > 7 && strcmp(path + nlen - 3, ".gz") == 0 &&
+            kmio_path_is_npy_n(path, nlen - 3))
+            rc = kmio_npy_read_mem(name, plain, plain_len, want,
+                                   allow_nonfinite, 0, out, err);
+        else
+            rc = kmio_csv_read_mem(name, plain, plain_len, want,
+                                   allow_nonfinite, out, err);
+        free(plain);
+        return rc;
+    }
     rc = kmio_csv_read_mem(name, buf, len, want, allow_nonfinite, out, err);
     free(buf);
     return rc;
@@ -594,7 +610,12 @@ int kmio_csv_read_file(const char *path, kmio_want want, int allow_nonfinite,
 
 int kmio_path_is_npy(const char *path)
 {
-    size_t len = strlen(path);
+    return kmio_path_is_npy_n(path, strlen(path));
+}
+
+/* The first len characters of path end in ".npy" (any case). */
+static int kmio_path_is_npy_n(const char *path, size_t len)
+{
     if (len < 4)
         return 0;
     const char *ext = path + len - 4;

@@ -103,6 +103,13 @@ int kmio_npy_read_mem(const char *name, const void *buf, size_t len,
                       kmio_want want, int allow_nonfinite, int borrow,
                       kmio_matrix *out, kmio_error *err);
 
+/* gzip: nonzero when buf starts with the gzip magic; kmio_gunzip inflates
+   in[0..in_len) (all members) into a malloc'ed, '\0'-terminated *out.
+   Returns 0 or -1 (err filled, naming name). */
+int kmio_is_gzip(const char *buf, size_t len);
+int kmio_gunzip(const char *name, const char *in, size_t in_len, char **out,
+                size_t *out_len, kmio_error *err);
+
 /* The file readers behind kmio_read_matrix (path is not "-" for npy). */
 int kmio_csv_read_file(const char *path, kmio_want want, int allow_nonfinite,
                        kmio_matrix *out, kmio_error *err);

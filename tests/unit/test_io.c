@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -1242,6 +1243,65 @@ static void test_numbers_match_libc(void **state)
     }
 }
 
+/* gzip-compress a file in place of src (as name), with zlib's gzip writer. */
+static const char *gzip_file(const char *src, const char *name, int members)
+{
+    size_t len;
+    char *text = slurp(src, &len);
+    const char *path = tmp_path(name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fclose(fp);
+    for (int m = 0; m < members; m++) {
+        size_t lo = len * (size_t)m / (size_t)members;
+        size_t hi = len * (size_t)(m + 1) / (size_t)members;
+        gzFile gz = gzopen(path, "ab");
+        assert_non_null(gz);
+        assert_int_equal(gzwrite(gz, text + lo, (unsigned)(hi - lo)),
+                         (int)(hi - lo));
+        assert_int_equal(gzclose(gz), Z_OK);
+    }
+    free(text);
+    return path;
+}
+
+static void test_gzip_inputs(void **state)
+{
+    (void)state;
+    kmio_matrix m;
+    kmio_error err;
+    const double vals[6] = {1.5, -2, 3, 4.25, 5, 6};
+    const char *csv = write_text("g.csv", "a,b\n1.5,-2\n3,4.25\n5,6\n");
+    const char *gz = gzip_file(csv, "g.csv.gz", 1);
+    assert_int_equal(kmio_read_matrix(gz, KMIO_WANT_NATIVE, 0, &m, &err), 0);
+    assert_int_equal(m.n, 3);
+    assert_int_equal(m.d, 2);
+    assert_memory_equal(m.data, vals, sizeof vals);
+    kmio_matrix_free(&m);
+    /* Several members, as concatenated gzip files. */
+    gz = gzip_file(csv, "g3.csv.gz", 3);
+    assert_int_equal(kmio_read_matrix(gz, KMIO_WANT_F64, 0, &m, &err), 0);
+    assert_memory_equal(m.data, vals, sizeof vals);
+    kmio_matrix_free(&m);
+    /* x.npy.gz is read as .npy. */
+    const char *npy = make_npy("g.npy", 1,
+                               "{'descr': '<f8', 'fortran_order': False, "
+                               "'shape': (3, 2), }",
+                               0, vals, sizeof vals);
+    gz = gzip_file(npy, "g.npy.gz", 1);
+    assert_int_equal(kmio_read_matrix(gz, KMIO_WANT_F64, 0, &m, &err), 0);
+    assert_int_equal(m.n, 3);
+    assert_memory_equal(m.data, vals, sizeof vals);
+    kmio_matrix_free(&m);
+    /* A truncated stream is an error naming the file. */
+    size_t len;
+    char *bytes = slurp(gz, &len);
+    const char *cut = write_bytes("cut.csv.gz", bytes, len / 2);
+    free(bytes);
+    assert_int_equal(kmio_read_matrix(cut, KMIO_WANT_F64, 0, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "cut.csv.gz: corrupt or truncated gzip"));
+}
+
 static void test_matrix_free_null(void **state)
 {
     (void)state;
@@ -1256,6 +1316,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_comma),
+        cmocka_unit_test(test_gzip_inputs),
         cmocka_unit_test(test_csv_header),
         cmocka_unit_test(test_csv_tab_and_spaces),
         cmocka_unit_test(test_csv_crlf_bom_comments),
