@@ -59,6 +59,13 @@ extern const cli_command cli_cmd_info;
 extern const cli_command cli_cmd_centers;
 extern const cli_command cli_cmd_demo;
 
+/* ---- the demo's shared state -------------------------------------------- */
+
+/* What every step of `kmeans demo` gets.  Each topic's steps live in that
+   topic's own file as `int cli_demo_TOPIC(cli_demo *dm)` (returning an exit
+   code) and are called in turn from cmd_demo.c. */
+typedef struct cli_demo cli_demo;
+
 /* Full help of one command: usage, details, every option with its default. */
 void cli_print_help(const cli_command *cmd, FILE *fp);
 
@@ -185,6 +192,23 @@ typedef struct cli_log {
     int n_runs;
     json_t *warnings; /* array of strings */
 } cli_log;
+
+struct cli_demo {
+    const cli_command *cmd;
+    int threads;         /* --threads (0 = all cores) */
+    const char *out_dir; /* --output-dir: where figures go */
+    int step;            /* number of the last step printed */
+    cli_log log;
+};
+
+/* Print the heading of the next step: "\nN. " then the formatted title. */
+void cli_demo_step(cli_demo *dm, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* out_dir/name in buf (created directory on first use); returns buf, or
+   NULL after printing an error when the directory cannot be made. */
+const char *cli_demo_path(cli_demo *dm, const char *name, char *buf,
+                          size_t size);
 
 void cli_log_init(cli_log *log, const cli_command *cmd, bool verbose,
                   int n_runs);

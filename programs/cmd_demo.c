@@ -5,18 +5,24 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "cli.h"
 
-enum { OPT_THREADS };
+enum { OPT_THREADS, OPT_OUTPUT_DIR };
 
 static const cli_option demo_options[] = {
     {OPT_THREADS, "threads", 0, "N",
      "threads to use, 0 = all cores (default 0)"},
+    {OPT_OUTPUT_DIR, "output-dir", 'o', "DIR",
+     "where the tour writes its figures (default kmeans-demo)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -38,11 +44,32 @@ static const double x_new[DEMO_N_NEW][DEMO_D] = {
 /* The book's distance of each new point to its nearest center. */
 static const double book_nearest_dist[DEMO_N_NEW] = {0.33, 2.80, 0.29, 0.36};
 
-typedef struct demo {
-    const cli_command *cmd;
-    int threads;
-    cli_log log;
-} demo;
+typedef cli_demo demo;
+
+void cli_demo_step(cli_demo *dm, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("\n%d. ", ++dm->step);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+const char *cli_demo_path(cli_demo *dm, const char *name, char *buf,
+                          size_t size)
+{
+    if (mkdir(dm->out_dir, 0777) != 0 && errno != EEXIST) {
+        cli_error(dm->cmd, "%s: cannot create directory: %s", dm->out_dir,
+                  strerror(errno));
+        return NULL;
+    }
+    if ((size_t)snprintf(buf, size, "%s/%s", dm->out_dir, name) >= size) {
+        cli_error(dm->cmd, "%s/%s: path too long", dm->out_dir, name);
+        return NULL;
+    }
+    return buf;
+}
 
 static int fit(demo *dm, int k, km_init init, int n_init, uint64_t seed,
                km_algorithm algorithm, const double *init_centers,
@@ -358,7 +385,13 @@ static int run_demo(const cli_command *cmd, int argc, char **argv)
         if (id == OPT_THREADS &&
             !cli_parse_int(cmd, id, value, 0, INT_MAX, &dm.threads))
             return CLI_EXIT_USAGE;
+        if (id == OPT_OUTPUT_DIR)
+            dm.out_dir = value;
     }
+    if (dm.out_dir == NULL)
+        dm.out_dir = "kmeans-demo";
+    /* Steps 1-7 number themselves; later steps use cli_demo_step. */
+    dm.step = 7;
 
     cli_log_init(&dm.log, cmd, false, 1);
     rc = tour_fit(&dm, &model);
