@@ -56,6 +56,7 @@ typedef struct km_run_result {
         int n_threads; /* > 0 */                                               \
         km_kernels_##SFX kern;                                                 \
         const REAL *xn; /* squared row norms when !kern.exact, else NULL */    \
+        REAL *xt;       /* when kern.soa: X by row blocks, feature-major */    \
         km_blocking blk;                                                       \
     } km_problem_##SFX;                                                        \
                                                                                \
@@ -67,12 +68,13 @@ typedef struct km_run_result {
     void km_problem_release_##SFX(km_problem_##SFX *p);                        \
                                                                                \
     /* Nearest center (canonical distance, ties to the lowest index) of every  \
-       row: labels, optionally the squared distance (mind), and the weighted   \
-       sum of those distances.  When sums/wsum are not NULL, also the          \
-       weighted per-cluster sums of the rows (k x d) and weights (k). */       \
+       row into labels; optionally (non-NULL pointers) the number of labels    \
+       that changed (labels must then hold the previous ones), the squared     \
+       distance (mind), the weighted sum of those distances (inertia), and     \
+       the weighted per-cluster sums of the rows (sums, k x d; wsum, k). */    \
     int km_assign_##SFX(const km_problem_##SFX *p, const REAL *C,              \
-                        int32_t *labels, REAL *mind, double *sums,             \
-                        double *wsum, double *inertia);                        \
+                        int32_t *labels, size_t *changed, REAL *mind,          \
+                        double *sums, double *wsum, double *inertia);          \
                                                                                \
     /* Weighted inertia of given labels against C. */                          \
     double km_inertia_##SFX(const km_problem_##SFX *p, const REAL *C,          \

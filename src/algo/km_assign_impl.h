@@ -25,11 +25,29 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     }
     FN(km_kernels_get)(kernel, k, d, &p->kern);
     p->blk = km_blocking_for(n, k, d);
+    if (p->kern.soa) {
+        /* Row block c, feature f, row r: xt[(c * d + f) * KM_ROW_BLOCK + r];
+           whole vectors load from it where rows would need a gather. */
+        const size_t nblk = (n + KM_ROW_BLOCK - 1) / KM_ROW_BLOCK;
+        REAL *xt = km_malloc_array(nblk * KM_ROW_BLOCK, d * sizeof *xt);
+
+        if (xt == NULL)
+            return KM_ERR_NOMEM;
+        for (size_t c = 0; c < nblk; c++)
+            for (size_t r = 0; r < KM_ROW_BLOCK && c * KM_ROW_BLOCK + r < n;
+                 r++)
+                for (size_t f = 0; f < d; f++)
+                    xt[(c * d + f) * KM_ROW_BLOCK + r] =
+                        X[(c * KM_ROW_BLOCK + r) * d + f];
+        p->xt = xt;
+    }
     if (!p->kern.exact) {
         REAL *xn = km_malloc_array(n, sizeof *xn);
 
-        if (xn == NULL)
+        if (xn == NULL) {
+            FN(km_problem_release)(p);
             return KM_ERR_NOMEM;
+        }
         p->kern.sq_norms(X, n, d, xn);
         p->xn = xn;
     }
@@ -39,86 +57,131 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
 void FN(km_problem_release)(FN(km_problem) * p)
 {
     km_free((void *)p->xn);
+    km_free(p->xt);
     p->xn = NULL;
+    p->xt = NULL;
+}
+
+/* The feature-major copy of the kernel row block starting at row r0. */
+static inline const REAL *FN(xt_block)(const FN(km_problem) * p, size_t r0)
+{
+    return p->xt ? p->xt + r0 * p->d : NULL;
 }
 
 /*
- * One block of rows [lo, hi): nearest centers through the kernel table,
- * then, for an inexact kernel, the canonical distance of every center
- * within the kernel's error bound of the best, so the label is the
- * canonical argmin whatever the kernel.
+ * Labels of rows [r0, r0 + m) through the GEMM form (kernel dist_block):
+ * D = -2 X C^T, so |x - c_j|^2 = |x|^2 + cn[j] + D[j] up to the kernel's
+ * error bound.  One pass finds the best and second-best approximate
+ * distances; only when the second is within twice the bound of the best
+ * (a near tie) are the candidates re-checked with the canonical distance.
+ * mind receives the canonical distance to the chosen center.
  */
-static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
-                            const REAL *cn, REAL cn_max, size_t lo, size_t hi,
-                            REAL *D, int32_t *labels, REAL *mind, double *sums,
-                            double *wsum, double *inertia)
+static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
+                            const REAL *cn, REAL cn_max, size_t r0, size_t m,
+                            REAL *D, int32_t *lab, REAL *mind)
 {
     const size_t d = p->d, k = p->k;
-    double acc = 0.0;
 
-    for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
-        size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
+    p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
+    for (size_t r = 0; r < m; r++) {
+        const size_t i = r0 + r;
+        const REAL *row = D + r * k;
+        const REAL *x = p->X + i * d;
+        const REAL margin = (REAL)(p->kern.err_scale * 2.0 *
+                                   ((double)p->xn[i] + (double)cn_max));
+        size_t best = 0;
+        REAL b1 = row[0] + cn[0], b2 = (REAL)INFINITY, e;
 
-        p->kern.dist_block(p->X + r0 * d, m, d, C, k, p->xn ? p->xn + r0 : NULL,
-                           cn, D);
-        for (size_t r = 0; r < m; r++) {
-            const size_t i = r0 + r;
-            const REAL *row = D + r * k;
-            const REAL *x = p->X + i * d;
-            size_t best = 0;
-            REAL bd = row[0];
+        for (size_t j = 1; j < k; j++) {
+            const REAL v = row[j] + cn[j];
 
-            for (size_t j = 1; j < k; j++) {
-                if (row[j] < bd) {
-                    bd = row[j];
+            if (v < b1) {
+                b2 = b1;
+                b1 = v;
+                best = j;
+            } else if (v < b2) {
+                b2 = v;
+            }
+        }
+        e = FN(km_sqdist)(x, C + best * d, d);
+        if (b2 <= b1 + margin) {
+            const size_t b = best;
+            const REAL limit = b1 + margin;
+
+            for (size_t j = 0; j < k; j++) {
+                REAL ej;
+
+                if (j == b || row[j] + cn[j] > limit)
+                    continue;
+                ej = FN(km_sqdist)(x, C + j * d, d);
+                if (ej < e || (ej == e && j < best)) {
+                    e = ej;
                     best = j;
                 }
             }
-            if (!p->kern.exact) {
-                const REAL margin = (REAL)(p->kern.err_scale * 2.0 *
-                                           ((double)p->xn[i] + (double)cn_max));
-                const REAL limit = bd + margin;
-                size_t b = best;
-                REAL e = FN(km_sqdist)(x, C + b * d, d);
-
-                for (size_t j = 0; j < k; j++) {
-                    if (j == b || row[j] > limit)
-                        continue;
-                    REAL ej = FN(km_sqdist)(x, C + j * d, d);
-                    if (ej < e || (ej == e && j < best)) {
-                        e = ej;
-                        best = j;
-                    }
-                }
-                bd = e;
-            }
-            labels[i] = (int32_t)best;
-            if (mind)
-                mind[i] = bd;
-            {
-                const double wi = p->w ? (double)p->w[i] : 1.0;
-
-                acc += wi * (double)bd;
-                if (sums) {
-                    double *s = sums + best * d;
-
-                    for (size_t f = 0; f < d; f++)
-                        s[f] += wi * (double)x[f];
-                    wsum[best] += wi;
-                }
-            }
         }
+        lab[r] = (int32_t)best;
+        mind[r] = e;
     }
-    *inertia = acc;
+}
+
+/*
+ * One block of rows [lo, hi), in kernel row blocks: labels (canonical
+ * argmin, ties to the lowest index) through the kernel table; when asked,
+ * the number of labels that changed, the weighted sum of the distances,
+ * and the per-cluster sums of the block (kernel accum_block, shared by
+ * every algorithm so that they all produce the same centers from the same
+ * labels).
+ */
+static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
+                            const REAL *cn, REAL cn_max, size_t lo, size_t hi,
+                            REAL *D, int32_t *labels, size_t *changed,
+                            REAL *mind, double *sums, double *wsum,
+                            double *inertia)
+{
+    const size_t d = p->d, k = p->k;
+    REAL md[KM_ROW_BLOCK];
+    int32_t lab[KM_ROW_BLOCK];
+    double acc = 0.0;
+    size_t ch = 0;
+
+    for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
+        const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
+
+        if (p->kern.assign_block != NULL)
+            p->kern.assign_block(p->X + r0 * d, FN(xt_block)(p, r0), m, d, C, k,
+                                 lab, md);
+        else
+            FN(assign_gemm)(p, C, cn, cn_max, r0, m, D, lab, md);
+        if (changed != NULL)
+            for (size_t r = 0; r < m; r++)
+                ch += labels[r0 + r] != lab[r];
+        memcpy(labels + r0, lab, m * sizeof *lab);
+        if (inertia != NULL)
+            for (size_t r = 0; r < m; r++)
+                acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)md[r];
+        if (mind != NULL)
+            memcpy(mind + r0, md, m * sizeof *md);
+        if (sums != NULL)
+            p->kern.accum_block(p->X + r0 * d, FN(xt_block)(p, r0), m, d,
+                                p->w ? p->w + r0 : NULL, labels + r0, k, sums,
+                                wsum);
+    }
+    if (inertia != NULL)
+        *inertia = acc;
+    if (changed != NULL)
+        *changed = ch;
 }
 
 int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
-                  REAL *mind, double *sums, double *wsum, double *inertia)
+                  size_t *changed, REAL *mind, double *sums, double *wsum,
+                  double *inertia)
 {
     const size_t k = p->k, d = p->d, nb = p->blk.n_blocks;
     const int accumulate = sums != NULL;
     REAL *cn = NULL, *D = NULL;
     double *bsums = NULL, *bw = NULL, *bin = NULL;
+    size_t *bch = NULL;
     REAL cn_max = 0;
     size_t dsz, kd;
     int status = KM_ERR_NOMEM;
@@ -127,13 +190,16 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
         km_mul_overflow(k, d, &kd))
         return KM_ERR_NOMEM;
     cn = km_malloc_array(k, sizeof *cn);
-    D = km_malloc_array((size_t)p->n_threads, dsz * sizeof *D);
+    if (p->kern.assign_block == NULL)
+        D = km_malloc_array((size_t)p->n_threads, dsz * sizeof *D);
     bin = km_calloc_array(nb, sizeof *bin);
+    bch = km_calloc_array(nb, sizeof *bch);
     if (accumulate) {
         bsums = km_calloc_array(nb, kd * sizeof *bsums);
         bw = km_calloc_array(nb, k * sizeof *bw);
     }
-    if (cn == NULL || D == NULL || bin == NULL ||
+    if (cn == NULL || (D == NULL && p->kern.assign_block == NULL) ||
+        bin == NULL || bch == NULL ||
         (accumulate && (bsums == NULL || bw == NULL)))
         goto out;
     p->kern.sq_norms(C, k, d, cn);
@@ -150,22 +216,29 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
         for (size_t b = 0; b < nb; b++) {
             const size_t lo = b * p->blk.rows;
             const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
-            REAL *Dt = D + (size_t)omp_get_thread_num() * dsz;
+            REAL *Dt = D ? D + (size_t)omp_get_thread_num() * dsz : NULL;
 
             FN(assign_rows)
-            (p, C, cn, cn_max, lo, hi, Dt, labels, mind,
-             accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL,
-             &bin[b]);
+            (p, C, cn, cn_max, lo, hi, Dt, labels, changed ? &bch[b] : NULL,
+             mind, accumulate ? bsums + b * kd : NULL,
+             accumulate ? bw + b * k : NULL, inertia ? &bin[b] : NULL);
         }
     }
 
     /* Reduce in block order: the same bits for any thread count. */
-    {
+    if (inertia != NULL) {
         double total = 0.0;
 
         for (size_t b = 0; b < nb; b++)
             total += bin[b];
         *inertia = total;
+    }
+    if (changed != NULL) {
+        size_t total = 0;
+
+        for (size_t b = 0; b < nb; b++)
+            total += bch[b];
+        *changed = total;
     }
     if (accumulate) {
         memset(sums, 0, kd * sizeof *sums);
@@ -185,6 +258,7 @@ out:
     km_free(cn);
     km_free(D);
     km_free(bin);
+    km_free(bch);
     km_free(bsums);
     km_free(bw);
     return status;

@@ -141,14 +141,14 @@ static void FN(elkan_rows)(const FN(km_problem) * p, const REAL *C,
             labels[i] = (int32_t)a;
             s->ub[i] = u;
         }
-        if (sums != NULL) {
-            const double wi = p->w ? (double)p->w[i] : 1.0;
-            double *sa = sums + a * d;
+    }
+    /* The same accumulation as Lloyd's, so both give the same centers. */
+    for (size_t r0 = lo; sums != NULL && r0 < hi; r0 += KM_ROW_BLOCK) {
+        const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-            for (size_t f = 0; f < d; f++)
-                sa[f] += wi * (double)x[f];
-            wsum[a] += wi;
-        }
+        p->kern.accum_block(p->X + r0 * d, p->xt ? p->xt + r0 * d : NULL, m, d,
+                            p->w ? p->w + r0 : NULL, labels + r0, k, sums,
+                            wsum);
     }
 }
 

@@ -76,6 +76,8 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
                     for (size_t c = 0; c < t; c++) {
                         REAL v = Dt[r * t + c];
 
+                        if (!p->kern.exact) /* GEMM form: add the norms */
+                            v += p->xn[i] + cn[c];
                         if (v < 0) /* rounding in the GEMM form */
                             v = 0;
                         if (closest != NULL && closest[i] < v)

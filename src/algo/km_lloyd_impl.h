@@ -15,7 +15,7 @@ int FN(km_lloyd)(const FN(km_problem) * p, REAL *C, int max_iter,
                  km_run_result *res)
 {
     const size_t n = p->n, k = p->k, d = p->d;
-    int32_t *labels_old = km_malloc_array(n, sizeof *labels_old);
+    const int logging = prog != NULL && prog->log != NULL;
     REAL *C_new = km_malloc_array(k * d, sizeof *C_new);
     REAL *shift = km_malloc_array(k, sizeof *shift);
     double *sums = km_malloc_array(k * d, sizeof *sums);
@@ -23,40 +23,41 @@ int FN(km_lloyd)(const FN(km_problem) * p, REAL *C, int max_iter,
     int status = KM_ERR_NOMEM, strict = 0, it;
     double inertia = 0.0;
 
-    if (labels_old == NULL || C_new == NULL || shift == NULL || sums == NULL ||
-        wsum == NULL)
+    if (C_new == NULL || shift == NULL || sums == NULL || wsum == NULL)
         goto out;
+    /* No label before the first assignment: every row "changes". */
     for (size_t i = 0; i < n; i++)
-        labels_old[i] = -1;
+        labels[i] = -1;
 
     for (it = 0; it < max_iter; it++) {
         double shift_tot;
+        size_t changed;
 
-        status = FN(km_assign)(p, C, labels, NULL, sums, wsum, &inertia);
+        status = FN(km_assign)(p, C, labels, &changed, NULL, sums, wsum,
+                               logging ? &inertia : NULL);
         if (status != KM_OK)
             goto out;
         status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new, shift,
                                        &shift_tot);
         if (status != KM_OK)
             goto out;
-        if (prog != NULL && prog->log != NULL) {
+        if (logging) {
             km_log_event ev = {KM_LOG_ITER, prog->run, it + 1,
                                inertia,     shift_tot, NULL};
             prog->log(prog->user, &ev);
         }
         memcpy(C, C_new, k * d * sizeof *C);
-        if (memcmp(labels, labels_old, n * sizeof *labels) == 0) {
+        if (changed == 0) {
             strict = 1;
             break;
         }
         if (shift_tot <= tol_abs)
             break;
-        memcpy(labels_old, labels, n * sizeof *labels);
     }
     res->converged = it < max_iter;
     res->n_iter = it < max_iter ? it + 1 : max_iter;
     if (!strict) {
-        status = FN(km_assign)(p, C, labels, NULL, NULL, NULL, &inertia);
+        status = FN(km_assign)(p, C, labels, NULL, NULL, NULL, NULL, &inertia);
         if (status != KM_OK)
             goto out;
     } else {
@@ -65,7 +66,6 @@ int FN(km_lloyd)(const FN(km_problem) * p, REAL *C, int max_iter,
     res->inertia = inertia;
     status = KM_OK;
 out:
-    km_free(labels_old);
     km_free(C_new);
     km_free(shift);
     km_free(sums);

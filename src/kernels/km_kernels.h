@@ -14,6 +14,7 @@
 #define KM_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The canonical squared Euclidean distance (see above).  Compiled in ISO
    C mode: no FMA contraction, no reassociation, so it gives the same bits
@@ -41,35 +42,67 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
 }
 
 /*
- * dist_block: D[i * k + j] = squared distance of row i of X (m rows) to
- * center j of C (k rows), for a block of rows.  xn and cn are the squared
- * norms of the rows and centers (from sq_norms); a kernel that is exact may
- * ignore them.  exact != 0 means D holds canonical distances; otherwise
- * |D - canonical| <= err_scale * (xn[i] + cn[j]).
+ * The table, per precision.  For a block of m rows of X (m <= KM_ROW_BLOCK)
+ * and k centers C:
+ *   dist_block   D[i * k + j] = squared distance of row i to center j.  An
+ *                exact table gives canonical distances.  Otherwise (GEMM)
+ *                D holds -2 x.c only, and |x|^2 + |c|^2 + D is within
+ *                err_scale * (|x|^2 + |c|^2) of the canonical distance; xn
+ *                and cn may be NULL.
+ *   assign_block labels[i] = canonical argmin (ties to the lowest index)
+ *                and mind[i] its canonical distance; NULL when the table
+ *                assigns through dist_block and a re-check of near ties.
+ * assign_block and accum_block get the rows twice: X row-major and, when
+ * the table's soa flag is set, Xt, the same rows feature-major
+ * (Xt[f * KM_ROW_BLOCK + i]; km_problem_setup builds it), else NULL.
+ *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
+ *                in double (w NULL: all 1), in an order that depends only
+ *                on m, d and k.
  */
 typedef struct km_kernels_f32 {
     const char *name;
     int exact;
+    int soa; /* the block kernels read Xt (below) */
     double err_scale;
     void (*sq_norms)(const float *X, size_t m, size_t d, float *out);
     void (*dist_block)(const float *X, size_t m, size_t d, const float *C,
                        size_t k, const float *xn, const float *cn, float *D);
+    void (*assign_block)(const float *X, const float *Xt, size_t m, size_t d,
+                         const float *C, size_t k, int32_t *labels,
+                         float *mind);
+    void (*accum_block)(const float *X, const float *Xt, size_t m, size_t d,
+                        const float *w, const int32_t *labels, size_t k,
+                        double *sums, double *wsum);
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
     const char *name;
     int exact;
+    int soa; /* the block kernels read Xt (below) */
     double err_scale;
     void (*sq_norms)(const double *X, size_t m, size_t d, double *out);
     void (*dist_block)(const double *X, size_t m, size_t d, const double *C,
                        size_t k, const double *xn, const double *cn, double *D);
+    void (*assign_block)(const double *X, const double *Xt, size_t m, size_t d,
+                         const double *C, size_t k, int32_t *labels,
+                         double *mind);
+    void (*accum_block)(const double *X, const double *Xt, size_t m, size_t d,
+                        const double *w, const int32_t *labels, size_t k,
+                        double *sums, double *wsum);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {
     KM_KERNEL_AUTO = 0,
     KM_KERNEL_REF = 1,
-    KM_KERNEL_BLAS = 2
+    KM_KERNEL_BLAS = 2,
+    KM_KERNEL_SIMD = 3
 } km_kernel_id;
+
+/* Install the best SIMD assign/accumulate kernels this CPU runs (AVX2) for
+   k centers of d features into a table; returns 0 (table unchanged) when
+   there are none. */
+int km_kernels_simd_f32(km_kernels_f32 *t, size_t k, size_t d);
+int km_kernels_simd_f64(km_kernels_f64 *t, size_t k, size_t d);
 
 /* The table for a kernel id and a problem shape.  AUTO chooses by k and d;
    BLAS falls back to the reference kernels when built without CBLAS.

@@ -27,21 +27,121 @@ static void FN(ref_dist_block)(const REAL *X, size_t m, size_t d, const REAL *C,
             D[i * k + j] = FN(km_sqdist)(X + i * d, C + j * d, d);
 }
 
+/* Canonical argmin: the distance to each center in turn, a strictly smaller
+   one replacing the best, so ties keep the lowest index. */
+static void FN(ref_assign_block)(const REAL *X, const REAL *Xt, size_t m,
+                                 size_t d, const REAL *C, size_t k,
+                                 int32_t *labels, REAL *mind)
+{
+    (void)Xt;
+    for (size_t i = 0; i < m; i++) {
+        const REAL *x = X + i * d;
+        REAL best = FN(km_sqdist)(x, C, d);
+        size_t b = 0;
+
+        for (size_t j = 1; j < k; j++) {
+            REAL v = FN(km_sqdist)(x, C + j * d, d);
+
+            if (v < best) {
+                best = v;
+                b = j;
+            }
+        }
+        labels[i] = (int32_t)b;
+        mind[i] = best;
+    }
+}
+
+/* Most k * d for which accumulation goes through local copies. */
+#define KM_ACCUM_LOCAL 256
+
+/*
+ * Rows in order, each added to its cluster's sums in double.  With few
+ * centers and features, row i goes to copy i % 4 of local sums, which are
+ * added together at the end in a fixed order: consecutive rows of the same
+ * cluster then do not wait on each other's stores.  d is a constant at the
+ * call sites of small dimensions, so the feature loop unrolls.
+ */
+static inline __attribute__((always_inline)) void
+FN(accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
+                const int32_t *labels, size_t k, double *sums, double *wsum)
+{
+    double ls[4][KM_ACCUM_LOCAL], lw[4][KM_ACCUM_LOCAL];
+
+    for (size_t c = 0; c < 4; c++) {
+        memset(ls[c], 0, k * d * sizeof(double));
+        memset(lw[c], 0, k * sizeof(double));
+    }
+    for (size_t i = 0; i < m; i++) {
+        const REAL *x = X + i * d;
+        const size_t c = i & 3, l = (size_t)labels[i];
+        double *s = ls[c] + l * d;
+
+        if (w != NULL) {
+            const double wi = (double)w[i];
+
+            for (size_t f = 0; f < d; f++)
+                s[f] += wi * (double)x[f];
+            lw[c][l] += wi;
+        } else {
+            for (size_t f = 0; f < d; f++)
+                s[f] += (double)x[f];
+            lw[c][l] += 1.0;
+        }
+    }
+    for (size_t t = 0; t < k * d; t++)
+        sums[t] += ((ls[0][t] + ls[1][t]) + (ls[2][t] + ls[3][t]));
+    for (size_t j = 0; j < k; j++)
+        wsum[j] += ((lw[0][j] + lw[1][j]) + (lw[2][j] + lw[3][j]));
+}
+
+static void FN(ref_accum_block)(const REAL *X, const REAL *Xt, size_t m,
+                                size_t d, const REAL *w, const int32_t *labels,
+                                size_t k, double *sums, double *wsum)
+{
+    (void)Xt;
+    if (k * d <= KM_ACCUM_LOCAL && k <= KM_ACCUM_LOCAL) {
+        switch (d) {
+        case 1:
+            FN(accum_local)(X, m, 1, w, labels, k, sums, wsum);
+            return;
+        case 2:
+            FN(accum_local)(X, m, 2, w, labels, k, sums, wsum);
+            return;
+        case 3:
+            FN(accum_local)(X, m, 3, w, labels, k, sums, wsum);
+            return;
+        case 4:
+            FN(accum_local)(X, m, 4, w, labels, k, sums, wsum);
+            return;
+        default:
+            FN(accum_local)(X, m, d, w, labels, k, sums, wsum);
+            return;
+        }
+    }
+    for (size_t i = 0; i < m; i++) {
+        const REAL *x = X + i * d;
+        const double wi = w ? (double)w[i] : 1.0;
+        double *s = sums + (size_t)labels[i] * d;
+
+        for (size_t f = 0; f < d; f++)
+            s[f] += wi * (double)x[f];
+        wsum[labels[i]] += wi;
+    }
+}
+
 #ifdef KM_HAVE_BLAS
-/* D = |x|^2 + |c|^2 - 2 X C^T: one GEMM per block of rows. */
+/* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
+   caller where needed. */
 static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
                                 const REAL *C, size_t k, const REAL *xn,
                                 const REAL *cn, REAL *D)
 {
+    (void)xn;
+    (void)cn;
     CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)k,
                (blasint)d, (REAL)-2, X, (blasint)d, C, (blasint)d, (REAL)0, D,
                (blasint)k);
-    for (size_t i = 0; i < m; i++) {
-        REAL *row = D + i * k;
-
-        for (size_t j = 0; j < k; j++)
-            row[j] += xn[i] + cn[j];
-    }
 }
 #endif
 
@@ -50,9 +150,16 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
 {
     out->name = "reference";
     out->exact = 1;
+    out->soa = 0;
     out->err_scale = 0;
     out->sq_norms = FN(ref_sq_norms);
     out->dist_block = FN(ref_dist_block);
+    out->assign_block = FN(ref_assign_block);
+    out->accum_block = FN(ref_accum_block);
+    if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
+        if (FN(km_kernels_simd)(out, k, d))
+            return;
+    }
 #ifdef KM_HAVE_BLAS
     /* GEMM pays off once each row meets enough centers and features; below
        that the direct loop is as fast (crossover measured in issue 3). */
@@ -65,6 +172,8 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
            doubled for safety. */
         out->err_scale = 2.0 * (double)(d + 4) * (double)REAL_EPS;
         out->dist_block = FN(blas_dist_block);
+        out->assign_block = NULL;
+        out->soa = 0;
     }
 #else
     (void)id;

@@ -33,8 +33,8 @@ int FN(km_predict)(const km_model *model, const REAL *X, size_t n, size_t d,
     status = FN(km_problem_setup)(&prob, X, n, d, NULL, (size_t)model->k, nt,
                                   KM_KERNEL_AUTO);
     if (status == KM_OK)
-        status = FN(km_assign)(&prob, model->CENTERS, labels, sq_dist, NULL,
-                               NULL, &inertia);
+        status = FN(km_assign)(&prob, model->CENTERS, labels, NULL, sq_dist,
+                               NULL, NULL, &inertia);
     FN(km_problem_release)(&prob);
     return status;
 }
@@ -89,7 +89,7 @@ int FN(km_score)(const km_model *model, const REAL *X, size_t n, size_t d,
                                   (size_t)model->k, nt, KM_KERNEL_AUTO);
     if (status == KM_OK)
         status = FN(km_assign)(&prob, model->CENTERS, labels, NULL, NULL, NULL,
-                               &inertia);
+                               NULL, &inertia);
     FN(km_problem_release)(&prob);
     km_free(labels);
     if (status == KM_OK)

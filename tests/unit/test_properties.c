@@ -316,9 +316,11 @@ static void test_kernels_agree(void **state)
             km_problem_setup_f64(&pb, X, n, d, NULL, k, 2, KM_KERNEL_BLAS),
             KM_OK);
         assert_int_equal(
-            km_assign_f64(&pr, C, l_ref, m_ref, NULL, NULL, &in_ref), KM_OK);
+            km_assign_f64(&pr, C, l_ref, NULL, m_ref, NULL, NULL, &in_ref),
+            KM_OK);
         assert_int_equal(
-            km_assign_f64(&pb, C, l_blas, m_blas, NULL, NULL, &in_blas), KM_OK);
+            km_assign_f64(&pb, C, l_blas, NULL, m_blas, NULL, NULL, &in_blas),
+            KM_OK);
         assert_memory_equal(l_ref, l_blas, sizeof l_ref);
         assert_memory_equal(m_ref, m_blas, sizeof m_ref);
         assert_true(in_ref == in_blas);
@@ -329,9 +331,10 @@ static void test_kernels_agree(void **state)
             km_problem_setup_f32(&qb, Xf, n, d, NULL, k, 2, KM_KERNEL_BLAS),
             KM_OK);
         assert_int_equal(
-            km_assign_f32(&qr, Cf, l_ref, mf_ref, NULL, NULL, &in_ref), KM_OK);
+            km_assign_f32(&qr, Cf, l_ref, NULL, mf_ref, NULL, NULL, &in_ref),
+            KM_OK);
         assert_int_equal(
-            km_assign_f32(&qb, Cf, l_blas, mf_blas, NULL, NULL, &in_blas),
+            km_assign_f32(&qb, Cf, l_blas, NULL, mf_blas, NULL, NULL, &in_blas),
             KM_OK);
         assert_memory_equal(l_ref, l_blas, sizeof l_ref);
         assert_memory_equal(mf_ref, mf_blas, sizeof mf_ref);
@@ -343,6 +346,66 @@ static void test_kernels_agree(void **state)
         free(C);
         free(Xf);
         free(Cf);
+    }
+}
+
+/* The SIMD kernel gives the reference kernel's labels and distances bit for
+   bit, on data full of exact ties, for every dimension it handles. */
+static void test_simd_kernel_agrees(void **state)
+{
+    const size_t dims[] = {1, 2, 3, 5, 8, 16, 17};
+    km_kernels_f32 r32, s32;
+    km_kernels_f64 r64, s64;
+
+    (void)state;
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
+    km_kernels_get_f32(KM_KERNEL_SIMD, 8, 2, &s32);
+    km_kernels_get_f64(KM_KERNEL_SIMD, 8, 2, &s64);
+    if (s64.assign_block == r64.assign_block)
+        skip(); /* no SIMD on this CPU */
+    for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
+        const size_t d = dims[t], m = 203, k = 1 + t * 3;
+        double *X = malloc(m * d * sizeof *X), *C = malloc(k * d * sizeof *C);
+        float *Xf = malloc(m * d * sizeof *Xf),
+              *Cf = malloc(k * d * sizeof *Cf);
+        int32_t la[203], lb[203];
+        double da[203], db[203];
+        float fa[203], fb[203];
+        km_rng r;
+
+        km_rng_seed(&r, 40 + t);
+        for (size_t i = 0; i < m * d; i++) {
+            /* small integers (ties) and some general values */
+            X[i] = i % 3 ? (double)km_rng_below(&r, 4) : td_normal(&r);
+            Xf[i] = (float)X[i];
+        }
+        for (size_t i = 0; i < k * d; i++) {
+            C[i] = i % 5 ? (double)km_rng_below(&r, 4) : td_normal(&r);
+            Cf[i] = (float)C[i];
+        }
+        /* the feature-major copy the SIMD kernels read */
+        double *Xt = malloc(KM_ROW_BLOCK * d * sizeof *Xt);
+        float *Xtf = malloc(KM_ROW_BLOCK * d * sizeof *Xtf);
+        for (size_t i = 0; i < m; i++)
+            for (size_t f = 0; f < d; f++) {
+                Xt[f * KM_ROW_BLOCK + i] = X[i * d + f];
+                Xtf[f * KM_ROW_BLOCK + i] = Xf[i * d + f];
+            }
+        r64.assign_block(X, NULL, m, d, C, k, la, da);
+        s64.assign_block(X, Xt, m, d, C, k, lb, db);
+        assert_memory_equal(la, lb, sizeof la);
+        assert_memory_equal(da, db, sizeof da);
+        r32.assign_block(Xf, NULL, m, d, Cf, k, la, fa);
+        s32.assign_block(Xf, Xtf, m, d, Cf, k, lb, fb);
+        assert_memory_equal(la, lb, sizeof la);
+        assert_memory_equal(fa, fb, sizeof fa);
+        free(X);
+        free(C);
+        free(Xf);
+        free(Cf);
+        free(Xt);
+        free(Xtf);
     }
 }
 
@@ -370,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_integer_weights_repeat_rows),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_kernels_agree),
+        cmocka_unit_test(test_simd_kernel_agrees),
         cmocka_unit_test(test_blocking),
     };
 

@@ -1,0 +1,24 @@
+/*
+ * km_kernels_simd.h - the AVX2 block kernels (km_kernels_avx2.c, the only
+ * file compiled with -mavx2), installed by km_kernels_simd_* after a CPU
+ * check.  Same contracts as the table's assign_block and accum_block.
+ */
+#ifndef KM_KERNELS_SIMD_H
+#define KM_KERNELS_SIMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void km_simd_assign_f32(const float *X, const float *Xt, size_t m, size_t d,
+                        const float *C, size_t k, int32_t *labels, float *mind);
+void km_simd_assign_f64(const double *X, const double *Xt, size_t m, size_t d,
+                        const double *C, size_t k, int32_t *labels,
+                        double *mind);
+void km_simd_accum_f32(const float *X, const float *Xt, size_t m, size_t d,
+                       const float *w, const int32_t *labels, size_t k,
+                       double *sums, double *wsum);
+void km_simd_accum_f64(const double *X, const double *Xt, size_t m, size_t d,
+                       const double *w, const int32_t *labels, size_t k,
+                       double *sums, double *wsum);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * km_kernels_simd_impl.h - the fused distance + argmin kernel for low
+ * dimensions, written once over a vector ISA (included by
+ * km_kernels_avx2.c with REAL, FN() and the V_* macros of one vector type).
+ *
+ * LANES rows are processed at once, one per vector lane: each feature of
+ * the rows is loaded into a vector from the block's feature-major copy Xt, then
+ * for each center the squared distance is accumulated feature by feature and
+ * compared with the running minimum, entirely in registers; no distance matrix
+ * is written.  Each lane performs exactly the canonical sequence (s = 0; s +=
+ * (x_f - c_f)^2 in feature order; no FMA), and a strictly smaller distance
+ * replaces the best, so labels and distances are bit-for-bit those of the
+ * reference kernel.  Rows past the last full vector go through the scalar loop.
+ */
+
+#define KM_SIMD_MAX_D 16
+
+/* The vector part for rows [0, m - m % (2 LANES)), d known at each call
+   site so that the compiler unrolls the feature loops for small d.  Two
+   vectors of rows go together: the compare-and-blend chains of the running
+   minima are independent, so their latencies overlap. */
+static inline __attribute__((always_inline)) size_t
+FN(simd_assign_body)(const REAL *Xt, size_t m, size_t d, const REAL *C,
+                     size_t k, int32_t *labels, REAL *mind)
+{
+    V xa[KM_SIMD_MAX_D], xb[KM_SIMD_MAX_D];
+    size_t i = 0;
+
+    for (; i + 2 * LANES <= m; i += 2 * LANES) {
+        V best_a = V_SET1((REAL)INFINITY), best_b = best_a;
+        V idx_a = V_SET1(0), idx_b = idx_a, jv = V_SET1(0);
+        const V one = V_SET1(1);
+
+        for (size_t f = 0; f < d; f++) {
+            xa[f] = V_LOADU(Xt + f * KM_ROW_BLOCK + i);
+            xb[f] = V_LOADU(Xt + f * KM_ROW_BLOCK + i + LANES);
+        }
+        for (size_t j = 0; j < k; j++) {
+            const REAL *c = C + j * d;
+            V sa = V_SET1(0), sb = sa;
+
+            for (size_t f = 0; f < d; f++) {
+                const V cf = V_SET1(c[f]);
+                V ta = V_SUB(xa[f], cf), tb = V_SUB(xb[f], cf);
+
+                sa = V_ADD(sa, V_MUL(ta, ta));
+                sb = V_ADD(sb, V_MUL(tb, tb));
+            }
+            {
+                const V lta = V_CMPLT(sa, best_a), ltb = V_CMPLT(sb, best_b);
+
+                best_a = V_BLEND(lta, best_a, sa);
+                best_b = V_BLEND(ltb, best_b, sb);
+                idx_a = V_BLEND(lta, idx_a, jv);
+                idx_b = V_BLEND(ltb, idx_b, jv);
+            }
+            jv = V_ADD(jv, one);
+        }
+        V_STORE(mind + i, best_a);
+        V_STORE(mind + i + LANES, best_b);
+        V_STORE_LABELS(labels + i, idx_a);
+        V_STORE_LABELS(labels + i + LANES, idx_b);
+    }
+    return i;
+}
+
+void FN(km_simd_assign)(const REAL *X, const REAL *Xt, size_t m, size_t d,
+                        const REAL *C, size_t k, int32_t *labels, REAL *mind)
+{
+    size_t i;
+
+    switch (d) {
+    case 1:
+        i = FN(simd_assign_body)(Xt, m, 1, C, k, labels, mind);
+        break;
+    case 2:
+        i = FN(simd_assign_body)(Xt, m, 2, C, k, labels, mind);
+        break;
+    case 3:
+        i = FN(simd_assign_body)(Xt, m, 3, C, k, labels, mind);
+        break;
+    case 4:
+        i = FN(simd_assign_body)(Xt, m, 4, C, k, labels, mind);
+        break;
+    default:
+        i = d <= KM_SIMD_MAX_D
+                ? FN(simd_assign_body)(Xt, m, d, C, k, labels, mind)
+                : 0;
+        break;
+    }
+    for (; i < m; i++) {
+        const REAL *x = X + i * d;
+        REAL best = FN(km_sqdist)(x, C, d);
+        size_t b = 0;
+
+        for (size_t j = 1; j < k; j++) {
+            REAL v = FN(km_sqdist)(x, C + j * d, d);
+
+            if (v < best) {
+                best = v;
+                b = j;
+            }
+        }
+        labels[i] = (int32_t)b;
+        mind[i] = best;
+    }
+}
+
+/*
+ * Weighted per-cluster sums of a block of rows (at most KM_ROW_BLOCK), for
+ * few centers (see km_kernels.c) and d <= KM_SIMD_MAX_D.  For each cluster j
+ * in turn, the rows' vectors are masked by (label == j) and added into two
+ * sets of accumulators, even vectors into one and odd into the other (two
+ * independent chains); at the end the two sets are added, then their lanes
+ * in lane order, in double, to sums.  Each lane adds at most
+ * KM_ROW_BLOCK / (2 LANES) values in the data's precision.  The order
+ * depends only on m, d and k, so every algorithm using this kernel gets the
+ * same bits from the same labels.
+ */
+
+static inline __attribute__((always_inline)) size_t
+FN(simd_accum_body)(const REAL *Xt, size_t m, size_t d, const REAL *w,
+                    const int32_t *labels, size_t k, double *sums, double *wsum)
+{
+    V lab[KM_ROW_BLOCK / LANES], wv[KM_ROW_BLOCK / LANES];
+    REAL lanes[LANES];
+    const size_t nv = m / (2 * LANES) * 2;
+
+    for (size_t v = 0; v < nv; v++) {
+        lab[v] = V_LOAD_LABELS(labels + v * LANES);
+        wv[v] = w ? V_LOADU(w + v * LANES) : V_SET1(1);
+    }
+    for (size_t j = 0; j < k; j++) {
+        const V jv = V_SET1((REAL)j);
+        V acc_a[KM_SIMD_MAX_D], acc_b[KM_SIMD_MAX_D];
+        V cnt_a = V_SET1(0), cnt_b = cnt_a;
+
+        for (size_t f = 0; f < d; f++)
+            acc_a[f] = acc_b[f] = V_SET1(0);
+        for (size_t v = 0; v < nv; v += 2) {
+            const V ma = V_AND(V_CMPEQ(lab[v], jv), wv[v]);
+            const V mb = V_AND(V_CMPEQ(lab[v + 1], jv), wv[v + 1]);
+
+            cnt_a = V_ADD(cnt_a, ma);
+            cnt_b = V_ADD(cnt_b, mb);
+            for (size_t f = 0; f < d; f++) {
+                const REAL *xf = Xt + f * KM_ROW_BLOCK + v * LANES;
+
+                acc_a[f] = V_ADD(acc_a[f], V_MUL(ma, V_LOADU(xf)));
+                acc_b[f] = V_ADD(acc_b[f], V_MUL(mb, V_LOADU(xf + LANES)));
+            }
+        }
+        for (size_t f = 0; f <= d; f++) {
+            double s = 0.0;
+
+            V_STORE(lanes,
+                    f < d ? V_ADD(acc_a[f], acc_b[f]) : V_ADD(cnt_a, cnt_b));
+            for (size_t l = 0; l < LANES; l++)
+                s += (double)lanes[l];
+            if (f < d)
+                sums[j * d + f] += s;
+            else
+                wsum[j] += s;
+        }
+    }
+    return nv * LANES;
+}
+
+void FN(km_simd_accum)(const REAL *X, const REAL *Xt, size_t m, size_t d,
+                       const REAL *w, const int32_t *labels, size_t k,
+                       double *sums, double *wsum)
+{
+    size_t i;
+
+    switch (d) {
+    case 1:
+        i = FN(simd_accum_body)(Xt, m, 1, w, labels, k, sums, wsum);
+        break;
+    case 2:
+        i = FN(simd_accum_body)(Xt, m, 2, w, labels, k, sums, wsum);
+        break;
+    case 3:
+        i = FN(simd_accum_body)(Xt, m, 3, w, labels, k, sums, wsum);
+        break;
+    case 4:
+        i = FN(simd_accum_body)(Xt, m, 4, w, labels, k, sums, wsum);
+        break;
+    default:
+        i = FN(simd_accum_body)(Xt, m, d, w, labels, k, sums, wsum);
+        break;
+    }
+    for (; i < m; i++) {
+        const REAL *x = X + i * d;
+        const double wi = w ? (double)w[i] : 1.0;
+        double *s = sums + (size_t)labels[i] * d;
+
+        for (size_t f = 0; f < d; f++)
+            s[f] += wi * (double)x[f];
+        wsum[labels[i]] += wi;
+    }
+}
