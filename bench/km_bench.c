@@ -26,6 +26,22 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* This process's peak resident memory (VmHWM: unlike getrusage's
+   ru_maxrss it does not count the parent's pages before exec). */
+static long peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return kb;
+}
+
 int main(int argc, char **argv)
 {
     kmio_matrix X, I;
@@ -66,8 +82,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "km_bench: %s\n", km_strerror(s));
             return 1;
         }
-        printf("{\"seconds\": %.6f, \"n_iter\": %d, \"inertia\": %.17g}\n", t,
-               km_model_n_iter(m), km_model_inertia(m));
+        printf("{\"seconds\": %.6f, \"n_iter\": %d, \"inertia\": %.17g, "
+               "\"max_rss_kb\": %ld}\n",
+               t, km_model_n_iter(m), km_model_inertia(m), peak_rss_kb());
         km_model_free(m);
     }
     kmio_matrix_free(&X);

@@ -74,9 +74,10 @@ typedef enum km_init {
 } km_init;
 
 typedef enum km_algorithm {
-    KM_ALGO_AUTO = 0,  /* chosen from n, k and d; currently always Lloyd */
-    KM_ALGO_LLOYD = 1, /* Lloyd's algorithm (assign, update) */
-    KM_ALGO_ELKAN = 2  /* Elkan's triangle-inequality bounds: same result */
+    KM_ALGO_AUTO = 0,   /* chosen from n, k and d; currently always Lloyd */
+    KM_ALGO_LLOYD = 1,  /* Lloyd's algorithm (assign, update) */
+    KM_ALGO_ELKAN = 2,  /* Elkan's bounds (n x k): same result as Lloyd */
+    KM_ALGO_HAMERLY = 3 /* Hamerly's bounds (2 per row): same result */
 } km_algorithm;
 
 typedef enum km_dtype { KM_FLOAT32 = 1, KM_FLOAT64 = 2 } km_dtype;
@@ -258,6 +259,75 @@ int km_model_load(const char *path, km_model **model);
    buffer in *buf (free with free()) and its size in *size. */
 int km_model_save_mem(const km_model *model, void **buf, size_t *size);
 int km_model_load_mem(const void *buf, size_t size, km_model **model);
+
+/* ------------------------------------------------------------------------ */
+/* Choosing k: silhouette, Calinski-Harabasz and Davies-Bouldin scores        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Silhouette coefficient of every row of X (n x d) under a labeling, as
+ * scikit-learn's silhouette_samples with the Euclidean metric: with a(i) the
+ * mean distance from row i to the other members of its cluster and b(i) the
+ * smallest mean distance from row i to the members of another cluster,
+ * s(i) = (b(i) - a(i)) / max(a(i), b(i)), and 0 for a row alone in its
+ * cluster (or when a(i) = b(i) = 0).
+ *
+ * labels are any int32 values (not necessarily 0..k-1 or contiguous); the
+ * number of distinct labels must be between 2 and n - 1.  Exact: O(n^2 d)
+ * distance computations with direct differences (no |x|^2 - 2 x.y + |y|^2
+ * cancellation), never an n x n matrix: memory is O(n d) for a copy of X
+ * sorted by cluster plus O(k) per 64 rows per thread.  Squared distances
+ * are computed in the precision of X, square roots and sums in double.
+ * Each row's sums are computed by one thread in a fixed order, so results
+ * are identical for any n_threads (0 = OpenMP's default).
+ *
+ * silhouette: caller-allocated, n doubles.
+ * Errors: KM_ERR_ARG (NULL pointer), KM_ERR_SHAPE (n < 3, d = 0, fewer than
+ * 2 or more than n - 1 distinct labels), KM_ERR_NONFINITE, KM_ERR_NOMEM.
+ */
+int km_silhouette_samples_f32(const float *X, size_t n, size_t d,
+                              const int32_t *labels, int n_threads,
+                              double *silhouette);
+int km_silhouette_samples_f64(const double *X, size_t n, size_t d,
+                              const int32_t *labels, int n_threads,
+                              double *silhouette);
+
+/*
+ * The mean silhouette coefficient (scikit-learn's silhouette_score).  With
+ * 0 < sample_size < n, it is computed on sample_size rows drawn at random
+ * without replacement (the library's generator seeded with seed; the rows
+ * drawn differ from NumPy's for the same seed), as silhouette_score's
+ * sample_size does: a and b are then means over the sample only.  sample_size
+ * 0 (or >= n) uses every row and ignores seed.
+ * Errors as km_silhouette_samples_* (the label count is checked on the
+ * sample).
+ */
+int km_silhouette_score_f32(const float *X, size_t n, size_t d,
+                            const int32_t *labels, size_t sample_size,
+                            uint64_t seed, int n_threads, double *score);
+int km_silhouette_score_f64(const double *X, size_t n, size_t d,
+                            const int32_t *labels, size_t sample_size,
+                            uint64_t seed, int n_threads, double *score);
+
+/*
+ * Calinski-Harabasz score (variance ratio criterion), as scikit-learn's
+ * calinski_harabasz_score: [B / (k - 1)] / [W / (n - k)] with B the
+ * between-cluster and W the within-cluster sum of squared distances to the
+ * cluster means; 1 when W = 0.  Higher is better.  O(n d), in double.
+ * Davies-Bouldin score, as scikit-learn's davies_bouldin_score: the mean
+ * over clusters of max_j (S_i + S_j) / |c_i - c_j|, S the mean distance of
+ * a cluster's members to its mean; 0 when all S or all center distances are
+ * (near) zero.  Lower is better.  O(n d + k^2 d), in double.
+ * labels as for the silhouette.  Errors as km_silhouette_samples_*.
+ */
+int km_calinski_harabasz_f32(const float *X, size_t n, size_t d,
+                             const int32_t *labels, double *score);
+int km_calinski_harabasz_f64(const double *X, size_t n, size_t d,
+                             const int32_t *labels, double *score);
+int km_davies_bouldin_f32(const float *X, size_t n, size_t d,
+                          const int32_t *labels, double *score);
+int km_davies_bouldin_f64(const double *X, size_t n, size_t d,
+                          const int32_t *labels, double *score);
 
 #ifdef __cplusplus
 }

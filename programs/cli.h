@@ -58,6 +58,14 @@ extern const cli_command cli_cmd_score;
 extern const cli_command cli_cmd_info;
 extern const cli_command cli_cmd_centers;
 extern const cli_command cli_cmd_demo;
+extern const cli_command cli_cmd_silhouette;
+extern const cli_command cli_cmd_elbow;
+extern const cli_command cli_cmd_choose_k;
+extern const cli_command cli_cmd_segment;
+extern const cli_command cli_cmd_classify;
+extern const cli_command cli_cmd_representatives;
+extern const cli_command cli_cmd_propagate;
+extern const cli_command cli_cmd_semisupervised;
 
 /* ---- the demo's shared state -------------------------------------------- */
 
@@ -65,6 +73,9 @@ extern const cli_command cli_cmd_demo;
    topic's own file as `int cli_demo_TOPIC(cli_demo *dm)` (returning an exit
    code) and are called in turn from cmd_demo.c. */
 typedef struct cli_demo cli_demo;
+int cli_demo_choose_k(cli_demo *dm);
+int cli_demo_segment(cli_demo *dm);
+int cli_demo_digits(cli_demo *dm);
 
 /* Full help of one command: usage, details, every option with its default. */
 void cli_print_help(const cli_command *cmd, FILE *fp);
@@ -132,6 +143,10 @@ bool cli_parse_double(const cli_command *cmd, int id, const char *text,
 const char *cli_dtype_name(km_dtype dtype);
 const char *cli_init_name(km_init init);
 const char *cli_algorithm_name(km_algorithm algorithm);
+/* --algorithm NAME: lloyd, elkan, hamerly or auto; false after a usage
+   message otherwise. */
+bool cli_parse_algorithm(const cli_command *cmd, const char *text,
+                         km_algorithm *out);
 /* n_init as the fit applies it: "auto" resolved, 1 for explicit centers. */
 int cli_effective_n_init(const km_params *p);
 

@@ -364,6 +364,25 @@ const char *cli_init_name(km_init init)
     return "unknown";
 }
 
+bool cli_parse_algorithm(const cli_command *cmd, const char *text,
+                         km_algorithm *out)
+{
+    static const km_algorithm all[] = {KM_ALGO_LLOYD, KM_ALGO_ELKAN,
+                                       KM_ALGO_HAMERLY, KM_ALGO_AUTO};
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(text, cli_algorithm_name(all[i])) == 0) {
+            *out = all[i];
+            return true;
+        }
+    }
+    cli_usage(cmd,
+              "--algorithm: '%s' is not one of lloyd, elkan, hamerly, "
+              "auto",
+              text);
+    return false;
+}
+
 const char *cli_algorithm_name(km_algorithm algorithm)
 {
     switch (algorithm) {
@@ -373,6 +392,8 @@ const char *cli_algorithm_name(km_algorithm algorithm)
         return "lloyd";
     case KM_ALGO_ELKAN:
         return "elkan";
+    case KM_ALGO_HAMERLY:
+        return "hamerly";
     }
     return "unknown";
 }

@@ -43,7 +43,7 @@ static const cli_option fit_options[] = {
      "stop when the center shift is at most X times the mean feature "
      "variance (default 1e-4)"},
     {OPT_ALGORITHM, "algorithm", 0, "NAME",
-     "lloyd, elkan or auto (default auto)"},
+     "lloyd, elkan, hamerly or auto (default auto)"},
     {OPT_SEED, "seed", 0, "N", "seed of all randomness (default 0)"},
     {OPT_THREADS, "threads", 0, "N",
      "threads to use, 0 = all cores (default 0)"},
@@ -144,17 +144,8 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
                                  value);
             break;
         case OPT_ALGORITHM:
-            if (strcmp(value, "lloyd") == 0)
-                a->p.algorithm = KM_ALGO_LLOYD;
-            else if (strcmp(value, "elkan") == 0)
-                a->p.algorithm = KM_ALGO_ELKAN;
-            else if (strcmp(value, "auto") == 0)
-                a->p.algorithm = KM_ALGO_AUTO;
-            else
-                return cli_usage(cmd,
-                                 "--algorithm: '%s' is not one of lloyd, "
-                                 "elkan, auto",
-                                 value);
+            if (!cli_parse_algorithm(cmd, value, &a->p.algorithm))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_SEED:
             if (!cli_parse_u64(cmd, id, value, &a->p.seed))

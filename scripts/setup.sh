@@ -7,7 +7,8 @@ set -eu
 PKGS="gcc cmake ninja-build pkg-config
       libopenblas-openmp-dev libjansson-dev libcmocka-dev zlib1g-dev
       libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core liblinear-dev
-      python3 python3-numpy python3-sklearn python3-faiss"
+      python3 python3-numpy python3-sklearn python3-faiss python3-pil
+      python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

@@ -88,11 +88,14 @@ typedef struct km_run_result {
                                 double *wsum, REAL *C_new, REAL *shift,        \
                                 double *shift_tot);                            \
                                                                                \
-    /* Lloyd and Elkan from the centers in C (k x d, replaced by the final     \
-       centers); labels receives the final labels. */                          \
+    /* Lloyd, Hamerly and Elkan from the centers in C (k x d, replaced by the  \
+       final centers); labels receives the final labels. */                                \
     int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
                        double tol_abs, const km_progress *prog,                \
                        int32_t *labels, km_run_result *res);                   \
+    int km_hamerly_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,     \
+                         double tol_abs, const km_progress *prog,              \
+                         int32_t *labels, km_run_result *res);                 \
     int km_elkan_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
                        double tol_abs, const km_progress *prog,                \
                        int32_t *labels, km_run_result *res);                   \

@@ -12,6 +12,7 @@
 #define REAL     float
 #define REAL_EPS FLT_EPSILON
 #define FN(name) name##_f32
+#include "algo/km_bounds_impl.h"
 #include "algo/km_elkan_impl.h"
 #undef REAL
 #undef REAL_EPS
@@ -20,6 +21,7 @@
 #define REAL     double
 #define REAL_EPS DBL_EPSILON
 #define FN(name) name##_f64
+#include "algo/km_bounds_impl.h"
 #include "algo/km_elkan_impl.h"
 #undef REAL
 #undef REAL_EPS

@@ -10,13 +10,7 @@
  * distance is not computed.  The structure follows scikit-learn's
  * _elkan.pyx so that the iterations, stopping and relocation match Lloyd's.
  *
- * Exactness.  Labels must equal Lloyd's: the canonical argmin of the squared
- * distances, ties to the lowest index.  Bounds carry rounding errors, so a
- * center is skipped only when the bound clears it by a slack that covers
- * them (relative error of each distance about (d + 2) ulps, plus one ulp per
- * bound update, of at most the data's diameter plus the accumulated
- * shifts), skips are strict (an exact tie is always computed), and
- * computed candidates are compared by their canonical squared distances.
+ * Exactness: see km_bounds_impl.h.
  */
 
 typedef struct FN(elkan_state) {
@@ -29,44 +23,12 @@ typedef struct FN(elkan_state) {
     int iter;     /* iterations done, for the slack */
 } FN(elkan_state);
 
-static REAL FN(elkan_slack)(const FN(elkan_state) * s, size_t d)
-{
-    const double kappa =
-        2.0 * (double)(d + 8 + 2 * (size_t)s->iter) * (double)REAL_EPS;
-
-    return (REAL)(kappa * (s->scale + s->moved));
-}
-
-static void FN(elkan_center_distances)(const FN(km_problem) * p, const REAL *C,
-                                       FN(elkan_state) * s)
-{
-    const size_t k = p->k, d = p->d;
-
-    for (size_t a = 0; a < k; a++) {
-        s->half[a * k + a] = 0;
-        for (size_t j = a + 1; j < k; j++) {
-            REAL h = (REAL)(0.5 * sqrt((double)FN(km_sqdist)(C + a * d,
-                                                             C + j * d, d)));
-            s->half[a * k + j] = h;
-            s->half[j * k + a] = h;
-        }
-    }
-    for (size_t a = 0; a < k; a++) {
-        REAL m = (REAL)INFINITY;
-
-        for (size_t j = 0; j < k; j++)
-            if (j != a && s->half[a * k + j] < m)
-                m = s->half[a * k + j];
-        s->next[a] = m;
-    }
-}
-
 /* First labels and bounds (scikit-learn's init_bounds). */
 static void FN(elkan_init_bounds)(const FN(km_problem) * p, const REAL *C,
                                   FN(elkan_state) * s, int32_t *labels)
 {
     const size_t n = p->n, k = p->k, d = p->d;
-    const REAL slack = FN(elkan_slack)(s, d);
+    const REAL slack = FN(bound_slack)(s->scale, s->moved, s->iter, d);
 
 #pragma omp parallel for num_threads(p->n_threads) schedule(static)
     for (size_t i = 0; i < n; i++) {
@@ -159,7 +121,7 @@ static int FN(elkan_pass)(const FN(km_problem) * p, const REAL *C,
 {
     const size_t k = p->k, d = p->d, kd = k * d, nb = p->blk.n_blocks;
     const int accumulate = sums != NULL;
-    const REAL slack = FN(elkan_slack)(s, d);
+    const REAL slack = FN(bound_slack)(s->scale, s->moved, s->iter, d);
 
     if (accumulate) {
         memset(bsums, 0, nb * kd * sizeof *bsums);
@@ -185,35 +147,6 @@ static int FN(elkan_pass)(const FN(km_problem) * p, const REAL *C,
         }
     }
     return KM_OK;
-}
-
-/* Twice the largest distance of a row or initial center from the data's
-   mean: no distance in the fit exceeds it (centers are means of rows,
-   relocated rows, or the initial ones). */
-static double FN(elkan_scale)(const FN(km_problem) * p, const REAL *C)
-{
-    const size_t n = p->n, d = p->d, k = p->k;
-    double *mu = calloc(d, sizeof *mu);
-    double r = 0.0;
-
-    if (mu == NULL)
-        return INFINITY;
-    for (size_t i = 0; i < n; i++)
-        for (size_t f = 0; f < d; f++)
-            mu[f] += (double)p->X[i * d + f];
-    for (size_t f = 0; f < d; f++)
-        mu[f] /= (double)n;
-    for (size_t i = 0; i < n + k; i++) {
-        const REAL *x = i < n ? p->X + i * d : C + (i - n) * d;
-        double s = 0.0;
-
-        for (size_t f = 0; f < d; f++)
-            s += ((double)x[f] - mu[f]) * ((double)x[f] - mu[f]);
-        if (s > r)
-            r = s;
-    }
-    free(mu);
-    return 2.0 * sqrt(r) * (1.0 + 1e-6);
 }
 
 int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
@@ -244,8 +177,8 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
     for (size_t i = 0; i < n; i++)
         labels_old[i] = -1;
 
-    s.scale = FN(elkan_scale)(p, C);
-    FN(elkan_center_distances)(p, C, &s);
+    s.scale = FN(bound_scale)(p, C);
+    FN(center_half_distances)(p, C, s.half, s.next);
     FN(elkan_init_bounds)(p, C, &s, labels);
 
     for (it = 0; it < max_iter; it++) {
@@ -279,7 +212,7 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
         s.moved += max_shift;
         s.iter++;
         memcpy(C, C_new, k * d * sizeof *C);
-        FN(elkan_center_distances)(p, C, &s);
+        FN(center_half_distances)(p, C, s.half, s.next);
         if (memcmp(labels, labels_old, n * sizeof *labels) == 0) {
             strict = 1;
             break;

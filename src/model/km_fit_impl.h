@@ -148,6 +148,9 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
         if (par.algorithm == KM_ALGO_ELKAN)
             status =
                 FN(km_elkan)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);
+        else if (par.algorithm == KM_ALGO_HAMERLY)
+            status = FN(km_hamerly)(&prob, C, par.max_iter, tol_abs, &prog, lab,
+                                    &res);
         else
             status =
                 FN(km_lloyd)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);

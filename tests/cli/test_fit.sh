@@ -119,6 +119,12 @@ expect_ok "fit --init file (elkan)" "$KMEANS" fit "$BLOBS" --init init.csv \
     --algorithm elkan --tol 0 --max-iter 300 --labels elkan.csv --json
 cp out elkan.json
 check "elkan labels equal lloyd labels" cmp -s lloyd.csv elkan.csv
+expect_ok "fit --init file (hamerly)" "$KMEANS" fit "$BLOBS" --init init.csv \
+    --algorithm hamerly --tol 0 --max-iter 300 --labels hamerly.csv --json
+cp out hamerly.json
+check "hamerly labels equal lloyd labels" cmp -s lloyd.csv hamerly.csv
+expect_fail "unknown algorithm" 2 "not one of lloyd, elkan, hamerly, auto" \
+    "$KMEANS" fit "$BLOBS" --algorithm yinyang
 if [ -x "$PY" ]; then
     check "k taken from the init file" [ "$(json_get lloyd.json "j['n_clusters']")" = 5 ]
     check "init reported as array" [ "$(json_get lloyd.json "j['init']")" = "'array'" ]

@@ -44,6 +44,15 @@
 enum { ALG_LLOYD = 0, ALG_ELKAN = 1, N_ALGS = 2 };
 static const char *const alg_names[N_ALGS] = {"lloyd", "elkan"};
 
+/* Our algorithms, each checked against scikit-learn's results of the
+   algorithm it reproduces (Hamerly has no scikit-learn twin: it must give
+   Lloyd's results). */
+#define N_RUNS 3
+static const km_algorithm run_algo[N_RUNS] = {KM_ALGO_LLOYD, KM_ALGO_ELKAN,
+                                              KM_ALGO_HAMERLY};
+static const int run_expect[N_RUNS] = {ALG_LLOYD, ALG_ELKAN, ALG_LLOYD};
+static const char *const run_names[N_RUNS] = {"lloyd", "elkan", "hamerly"};
+
 enum { STOP_STRICT, STOP_TOL, STOP_MAX_ITER };
 
 /* What scikit-learn found with one algorithm. */
@@ -75,7 +84,7 @@ typedef struct test_item {
     char title[160];       /* "<file> <algorithm>" */
     const golden_case *gc; /* NULL when the file did not parse */
     const char *parse_error;
-    int alg;
+    int run; /* index into run_algo */
 } test_item;
 
 /* ---------------------------------------------------------------------- */
@@ -423,7 +432,7 @@ static int report(int *nfail, const char *title, const char *fmt, ...)
 static int check_fit(const test_item *it)
 {
     const golden_case *gc = it->gc;
-    const expected *e = &gc->exp[it->alg];
+    const expected *e = &gc->exp[run_expect[it->run]];
     const char *title = it->title;
     const size_t n = gc->n, d = gc->d, k = (size_t)gc->k;
     const size_t kd = k * d;
@@ -438,7 +447,7 @@ static int check_fit(const test_item *it)
     p.n_init = 1;
     p.max_iter = gc->max_iter;
     p.tol = gc->tol;
-    p.algorithm = it->alg == ALG_LLOYD ? KM_ALGO_LLOYD : KM_ALGO_ELKAN;
+    p.algorithm = run_algo[it->run];
     p.seed = 0;
     p.n_threads = 0;
 
@@ -684,8 +693,8 @@ int main(int argc, char **argv)
 
     golden_case **cases = calloc(nnames, sizeof *cases);
     char(*errors)[256] = calloc(nnames, sizeof *errors);
-    test_item *items = calloc(nnames * N_ALGS, sizeof *items);
-    struct CMUnitTest *tests = calloc(nnames * N_ALGS, sizeof *tests);
+    test_item *items = calloc(nnames * N_RUNS, sizeof *items);
+    struct CMUnitTest *tests = calloc(nnames * N_RUNS, sizeof *tests);
     if (!cases || !errors || !items || !tests) {
         fprintf(stderr, "golden: out of memory\n");
         return 1;
@@ -700,14 +709,14 @@ int main(int argc, char **argv)
         sprintf(path, "%s/%s", dir, names[f]);
         cases[f] = parse_case(path, errors[f], sizeof errors[f]);
         free(path);
-        for (int a = 0; a < N_ALGS; a++) {
-            test_item *it = &items[f * N_ALGS + (size_t)a];
+        for (int a = 0; a < N_RUNS; a++) {
+            test_item *it = &items[f * N_RUNS + (size_t)a];
             snprintf(it->title, sizeof it->title, "%s %s", names[f],
-                     alg_names[a]);
+                     run_names[a]);
             it->gc = cases[f];
             it->parse_error = errors[f];
-            it->alg = a;
-            struct CMUnitTest *t = &tests[f * N_ALGS + (size_t)a];
+            it->run = a;
+            struct CMUnitTest *t = &tests[f * N_RUNS + (size_t)a];
             t->name = it->title;
             t->test_func = test_golden_case;
             t->initial_state = it;
@@ -717,7 +726,7 @@ int main(int argc, char **argv)
     /* cmocka_run_group_tests() wants a static array; this is the function
        it expands to, for a table built at run time. */
     const int failed =
-        _cmocka_run_group_tests("golden", tests, nnames * N_ALGS, NULL, NULL);
+        _cmocka_run_group_tests("golden", tests, nnames * N_RUNS, NULL, NULL);
 
     for (size_t f = 0; f < nnames; f++) {
         free_case(cases[f]);

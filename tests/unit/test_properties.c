@@ -70,6 +70,7 @@ static void test_elkan_equals_lloyd(void **state)
         double *init = first_rows_init(X, sh->k, sh->d, 1);
         int32_t *la = malloc(sh->n * sizeof *la);
         int32_t *lb = malloc(sh->n * sizeof *lb);
+        int32_t *lh = malloc(sh->n * sizeof *lh);
         double *ca = malloc(sh->k * sh->d * sizeof *ca);
         double *cb = malloc(sh->k * sh->d * sizeof *cb);
 
@@ -79,20 +80,29 @@ static void test_elkan_equals_lloyd(void **state)
                                     KM_ALGO_LLOYD, 0, tol, la);
             km_model *mb = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
                                     KM_ALGO_ELKAN, 0, tol, lb);
+            km_model *mh = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
+                                    KM_ALGO_HAMERLY, 0, tol, lh);
 
             assert_memory_equal(la, lb, sh->n * sizeof *la);
+            assert_memory_equal(la, lh, sh->n * sizeof *la);
             km_model_centers_f64(ma, ca);
             km_model_centers_f64(mb, cb);
             assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
+            km_model_centers_f64(mh, cb);
+            assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
             assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+            assert_true(km_model_inertia(ma) == km_model_inertia(mh));
             assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mb));
+            assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mh));
             km_model_free(ma);
             km_model_free(mb);
+            km_model_free(mh);
         }
         free(X);
         free(init);
         free(la);
         free(lb);
+        free(lh);
         free(ca);
         free(cb);
     }
@@ -127,6 +137,11 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
         p.n_threads = pass + 1;
         assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &ma, la), KM_OK);
         p.algorithm = KM_ALGO_ELKAN;
+        assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &mb, lb), KM_OK);
+        assert_memory_equal(la, lb, sizeof la);
+        assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+        km_model_free(mb);
+        p.algorithm = KM_ALGO_HAMERLY;
         assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &mb, lb), KM_OK);
         assert_memory_equal(la, lb, sizeof la);
         assert_true(km_model_inertia(ma) == km_model_inertia(mb));
@@ -206,7 +221,7 @@ static void test_integer_weights_repeat_rows(void **state)
         for (int c = 0; c < (int)w[i]; c++)
             memcpy(R + m++ * d, X + i * d, d * sizeof *R);
     }
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
         km_model *mw =
             fit_from(X, n, d, k, w, init, (km_algorithm)a, 0, 0.0, lw);
         km_model *mr =
@@ -250,7 +265,7 @@ static void test_threads_same_bits(void **state)
 
         for (size_t i = 0; i < sh->n; i++)
             w[i] = 0.5 + (double)(i % 7) * 0.25;
-        for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+        for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
             km_params p;
             km_model *m1, *m2;
 
