@@ -4,9 +4,11 @@
  * a given number of times, and prints one JSON line per repetition with the
  * fit's wall time (file loading excluded), iterations and inertia.
  *
- *   km_bench DATA.npy INIT.npy ALGO THREADS MAX_ITER TOL REPEATS [KERNEL]
+ *   km_bench DATA.npy INIT ALGO THREADS MAX_ITER TOL REPEATS
  *
- * ALGO is lloyd, elkan or auto.
+ * INIT is a .npy of initial centers, or "k-means++:K" (K clusters, seed 0;
+ * with MAX_ITER 0... use 1 to time the seeding plus one iteration).  ALGO
+ * is lloyd, elkan, hamerly or auto.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -54,18 +56,26 @@ int main(int argc, char **argv)
                         "REPEATS\n");
         return 2;
     }
+    memset(&I, 0, sizeof I);
     if (kmio_read_matrix(argv[1], KMIO_WANT_NATIVE, 0, &X, &err) != 0 ||
-        kmio_read_matrix(argv[2], KMIO_WANT_F64, 0, &I, &err) != 0) {
+        (strncmp(argv[2], "k-means++:", 10) != 0 &&
+         kmio_read_matrix(argv[2], KMIO_WANT_F64, 0, &I, &err) != 0)) {
         fprintf(stderr, "km_bench: %s\n", err.msg);
         return 2;
     }
     km_params_init(&p);
-    p.n_clusters = (int)I.n;
-    p.init = KM_INIT_ARRAY;
-    p.init_centers = I.data;
-    p.algorithm = strcmp(argv[3], "elkan") == 0   ? KM_ALGO_ELKAN
-                  : strcmp(argv[3], "lloyd") == 0 ? KM_ALGO_LLOYD
-                                                  : KM_ALGO_AUTO;
+    if (I.data != NULL) {
+        p.n_clusters = (int)I.n;
+        p.init = KM_INIT_ARRAY;
+        p.init_centers = I.data;
+    } else {
+        p.n_clusters = atoi(argv[2] + 10);
+        p.init = KM_INIT_KMEANSPP;
+    }
+    p.algorithm = strcmp(argv[3], "elkan") == 0     ? KM_ALGO_ELKAN
+                  : strcmp(argv[3], "hamerly") == 0 ? KM_ALGO_HAMERLY
+                  : strcmp(argv[3], "lloyd") == 0   ? KM_ALGO_LLOYD
+                                                    : KM_ALGO_AUTO;
     p.n_threads = atoi(argv[4]);
     p.max_iter = atoi(argv[5]);
     p.tol = atof(argv[6]);

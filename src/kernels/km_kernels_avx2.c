@@ -24,8 +24,12 @@
 #define V_BLEND(mask, a, b) _mm256_blendv_ps((a), (b), (mask))
 #define V_STORE(p, v)       _mm256_storeu_ps((p), (v))
 #define V_LOADU(p)          _mm256_loadu_ps(p)
-#define V_AND(a, b)         _mm256_and_ps((a), (b))
-#define V_CMPEQ(a, b)       _mm256_cmp_ps((a), (b), _CMP_EQ_OQ)
+#define DH                  2 /* double vectors per float vector */
+#define V_TO_D(v, h)                                                           \
+    ((h) == 0 ? _mm256_cvtps_pd(_mm256_castps256_ps128(v))                     \
+              : _mm256_cvtps_pd(_mm256_extractf128_ps((v), 1)))
+#define V_AND(a, b)   _mm256_and_ps((a), (b))
+#define V_CMPEQ(a, b) _mm256_cmp_ps((a), (b), _CMP_EQ_OQ)
 #define V_LOAD_LABELS(p)                                                       \
     _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p)))
 #define V_STORE_LABELS(p, v)                                                   \
@@ -44,6 +48,8 @@
 #undef V_STORE
 #undef V_STORE_LABELS
 #undef V_LOADU
+#undef DH
+#undef V_TO_D
 #undef V_AND
 #undef V_CMPEQ
 #undef V_LOAD_LABELS
@@ -61,6 +67,8 @@
 #define V_BLEND(mask, a, b) _mm256_blendv_pd((a), (b), (mask))
 #define V_STORE(p, v)       _mm256_storeu_pd((p), (v))
 #define V_LOADU(p)          _mm256_loadu_pd(p)
+#define DH                  1
+#define V_TO_D(v, h)        (v)
 #define V_AND(a, b)         _mm256_and_pd((a), (b))
 #define V_CMPEQ(a, b)       _mm256_cmp_pd((a), (b), _CMP_EQ_OQ)
 #define V_LOAD_LABELS(p)                                                       \

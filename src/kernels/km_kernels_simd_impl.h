@@ -109,54 +109,76 @@ void FN(km_simd_assign)(const REAL *X, const REAL *Xt, size_t m, size_t d,
 /*
  * Weighted per-cluster sums of a block of rows (at most KM_ROW_BLOCK), for
  * few centers (see km_kernels.c) and d <= KM_SIMD_MAX_D.  For each cluster j
- * in turn, the rows' vectors are masked by (label == j) and added into two
- * sets of accumulators, even vectors into one and odd into the other (two
- * independent chains); at the end the two sets are added, then their lanes
- * in lane order, in double, to sums.  Each lane adds at most
- * KM_ROW_BLOCK / (2 LANES) values in the data's precision.  The order
- * depends only on m, d and k, so every algorithm using this kernel gets the
- * same bits from the same labels.
+ * in turn, each vector of rows is masked by (label == j), widened to double
+ * (DH double vectors per row vector) and added into two sets of double
+ * accumulators, even vectors into one and odd into the other (independent
+ * chains); at the end the accumulators are added lane by lane in a fixed
+ * order.  Sums are in double, as everywhere: products by weights too.  The
+ * order depends only on m, d and k, so every algorithm using this kernel
+ * gets the same bits from the same labels.
  */
-
 static inline __attribute__((always_inline)) size_t
 FN(simd_accum_body)(const REAL *Xt, size_t m, size_t d, const REAL *w,
                     const int32_t *labels, size_t k, double *sums, double *wsum)
 {
-    V lab[KM_ROW_BLOCK / LANES], wv[KM_ROW_BLOCK / LANES];
-    REAL lanes[LANES];
+    V lab[KM_ROW_BLOCK / LANES];
+    double lanes[4];
     const size_t nv = m / (2 * LANES) * 2;
+    const V one = V_SET1(1);
 
-    for (size_t v = 0; v < nv; v++) {
+    for (size_t v = 0; v < nv; v++)
         lab[v] = V_LOAD_LABELS(labels + v * LANES);
-        wv[v] = w ? V_LOADU(w + v * LANES) : V_SET1(1);
-    }
     for (size_t j = 0; j < k; j++) {
         const V jv = V_SET1((REAL)j);
-        V acc_a[KM_SIMD_MAX_D], acc_b[KM_SIMD_MAX_D];
-        V cnt_a = V_SET1(0), cnt_b = cnt_a;
+        __m256d acc[2][KM_SIMD_MAX_D][DH], cnt[2][DH];
 
-        for (size_t f = 0; f < d; f++)
-            acc_a[f] = acc_b[f] = V_SET1(0);
-        for (size_t v = 0; v < nv; v += 2) {
-            const V ma = V_AND(V_CMPEQ(lab[v], jv), wv[v]);
-            const V mb = V_AND(V_CMPEQ(lab[v + 1], jv), wv[v + 1]);
+        for (size_t c = 0; c < 2; c++)
+            for (size_t h = 0; h < DH; h++) {
+                cnt[c][h] = _mm256_setzero_pd();
+                for (size_t f = 0; f < d; f++)
+                    acc[c][f][h] = _mm256_setzero_pd();
+            }
+        for (size_t v = 0; v < nv; v++) {
+            const size_t c = v & 1;
+            const V mask = V_CMPEQ(lab[v], jv);
 
-            cnt_a = V_ADD(cnt_a, ma);
-            cnt_b = V_ADD(cnt_b, mb);
-            for (size_t f = 0; f < d; f++) {
-                const REAL *xf = Xt + f * KM_ROW_BLOCK + v * LANES;
+            if (w != NULL) {
+                const V mw = V_AND(mask, V_LOADU(w + v * LANES));
 
-                acc_a[f] = V_ADD(acc_a[f], V_MUL(ma, V_LOADU(xf)));
-                acc_b[f] = V_ADD(acc_b[f], V_MUL(mb, V_LOADU(xf + LANES)));
+                for (size_t h = 0; h < DH; h++) {
+                    const __m256d wd = V_TO_D(mw, h);
+
+                    cnt[c][h] = _mm256_add_pd(cnt[c][h], wd);
+                    for (size_t f = 0; f < d; f++) {
+                        const V x = V_LOADU(Xt + f * KM_ROW_BLOCK + v * LANES);
+
+                        acc[c][f][h] = _mm256_add_pd(
+                            acc[c][f][h], _mm256_mul_pd(V_TO_D(x, h), wd));
+                    }
+                }
+            } else {
+                const V mc = V_AND(mask, one);
+
+                for (size_t h = 0; h < DH; h++) {
+                    cnt[c][h] = _mm256_add_pd(cnt[c][h], V_TO_D(mc, h));
+                    for (size_t f = 0; f < d; f++) {
+                        const V x = V_AND(
+                            mask, V_LOADU(Xt + f * KM_ROW_BLOCK + v * LANES));
+
+                        acc[c][f][h] =
+                            _mm256_add_pd(acc[c][f][h], V_TO_D(x, h));
+                    }
+                }
             }
         }
         for (size_t f = 0; f <= d; f++) {
             double s = 0.0;
 
-            V_STORE(lanes,
-                    f < d ? V_ADD(acc_a[f], acc_b[f]) : V_ADD(cnt_a, cnt_b));
-            for (size_t l = 0; l < LANES; l++)
-                s += (double)lanes[l];
+            for (size_t c = 0; c < 2; c++)
+                for (size_t h = 0; h < DH; h++) {
+                    _mm256_storeu_pd(lanes, f < d ? acc[c][f][h] : cnt[c][h]);
+                    s += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+                }
             if (f < d)
                 sums[j * d + f] += s;
             else

@@ -337,6 +337,41 @@ static void test_empty_cluster_relocation(void **state)
     }
 }
 
+/* Rows that repeat a few points exactly.  In float32, each center is the
+   mean of copies of one point, which sums in double make exact: the
+   inertia is exactly 0 through every kernel and algorithm.  In float64 the
+   double sums round, so the means are only within an ulp or so. */
+static void test_exact_means_of_copies(void **state)
+{
+    /* Three colors of an image scaled to [0, 1], as `kmeans segment` does,
+       each repeated on 1000 pixels. */
+    static const float colors[3][3] = {
+        {37.0f, 201.0f, 90.0f}, {250.0f, 13.0f, 77.0f}, {128.0f, 128.0f, 3.0f}};
+    static float Xf[3000 * 3];
+    static double X[3000 * 3];
+
+    (void)state;
+    for (int i = 0; i < 3000; i++)
+        for (int f = 0; f < 3; f++) {
+            Xf[3 * i + f] = colors[(i * 7) % 3][f] / 255.0f;
+            X[3 * i + f] = (double)colors[(i * 7) % 3][f] / 255.0;
+        }
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
+        km_params p;
+        km_model *m;
+
+        km_params_init(&p);
+        p.n_clusters = 3;
+        p.algorithm = (km_algorithm)a;
+        assert_int_equal(km_fit_f32(&p, Xf, 3000, 3, NULL, &m, NULL), KM_OK);
+        assert_true(km_model_inertia(m) == 0.0);
+        km_model_free(m);
+        assert_int_equal(km_fit_f64(&p, X, 3000, 3, NULL, &m, NULL), KM_OK);
+        assert_true(km_model_inertia(m) < 1e-25);
+        km_model_free(m);
+    }
+}
+
 static void test_predict_transform_score(void **state)
 {
     double *X = td_blobs(400, 4, 5, 1.0, 5);
@@ -478,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_fewer_distinct_points),
         cmocka_unit_test(test_k_equals_n_and_one),
         cmocka_unit_test(test_empty_cluster_relocation),
+        cmocka_unit_test(test_exact_means_of_copies),
         cmocka_unit_test(test_predict_transform_score),
         cmocka_unit_test(test_kmeanspp_public),
         cmocka_unit_test(test_float32_fit),
