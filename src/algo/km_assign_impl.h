@@ -82,27 +82,21 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
 {
     const size_t d = p->d, k = p->k;
 
+    int32_t bests[KM_ROW_BLOCK];
+    REAL v1s[KM_ROW_BLOCK], v2s[KM_ROW_BLOCK];
+
     p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
+    p->kern.argmin2(D, cn, m, k, bests, v1s, v2s);
     for (size_t r = 0; r < m; r++) {
         const size_t i = r0 + r;
         const REAL *row = D + r * k;
         const REAL *x = p->X + i * d;
         const REAL margin = (REAL)(p->kern.err_scale * 2.0 *
                                    ((double)p->xn[i] + (double)cn_max));
-        size_t best = 0;
-        REAL b1 = row[0] + cn[0], b2 = (REAL)INFINITY, e;
+        size_t best = (size_t)bests[r];
+        const REAL b1 = v1s[r], b2 = v2s[r];
+        REAL e;
 
-        for (size_t j = 1; j < k; j++) {
-            const REAL v = row[j] + cn[j];
-
-            if (v < b1) {
-                b2 = b1;
-                b1 = v;
-                best = j;
-            } else if (v < b2) {
-                b2 = v;
-            }
-        }
         e = FN(km_sqdist)(x, C + best * d, d);
         if (b2 <= b1 + margin) {
             const size_t b = best;

@@ -2,6 +2,7 @@
  * km_kernels.c - instantiates the kernel templates for float and double.
  */
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 #ifdef KM_HAVE_BLAS
@@ -17,6 +18,27 @@
    lanes of a vector. */
 #define KM_SIMD_ACC_MAX_K_F32 16
 #define KM_SIMD_ACC_MAX_K_F64 8
+
+void (*km_kernels_fast_argmin2_f32(void))(const float *, const float *, size_t,
+                                          size_t, int32_t *, float *, float *)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return km_simd_argmin2_f32;
+#endif
+    return NULL;
+}
+
+void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
+                                          size_t, size_t, int32_t *, double *,
+                                          double *)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return km_simd_argmin2_f64;
+#endif
+    return NULL;
+}
 
 int km_kernels_simd_f32(km_kernels_f32 *t, size_t k, size_t d)
 {

@@ -55,6 +55,9 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
  * assign_block and accum_block get the rows twice: X row-major and, when
  * the table's soa flag is set, Xt, the same rows feature-major
  * (Xt[f * KM_ROW_BLOCK + i]; km_problem_setup builds it), else NULL.
+ *   argmin2      for rows of a GEMM block D (m x k, values D + cn[j]): the
+ *                smallest value's index (best), the smallest (b1) and the
+ *                second smallest (b2), for the near-tie test.
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in an order that depends only
  *                on m, d and k.
@@ -73,6 +76,8 @@ typedef struct km_kernels_f32 {
     void (*accum_block)(const float *X, const float *Xt, size_t m, size_t d,
                         const float *w, const int32_t *labels, size_t k,
                         double *sums, double *wsum);
+    void (*argmin2)(const float *D, const float *cn, size_t m, size_t k,
+                    int32_t *best, float *b1, float *b2);
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
@@ -89,6 +94,8 @@ typedef struct km_kernels_f64 {
     void (*accum_block)(const double *X, const double *Xt, size_t m, size_t d,
                         const double *w, const int32_t *labels, size_t k,
                         double *sums, double *wsum);
+    void (*argmin2)(const double *D, const double *cn, size_t m, size_t k,
+                    int32_t *best, double *b1, double *b2);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {
@@ -97,6 +104,13 @@ typedef enum km_kernel_id {
     KM_KERNEL_BLAS = 2,
     KM_KERNEL_SIMD = 3
 } km_kernel_id;
+
+/* The AVX2 argmin2 when the CPU has AVX2, else NULL. */
+void (*km_kernels_fast_argmin2_f32(void))(const float *, const float *, size_t,
+                                          size_t, int32_t *, float *, float *);
+void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
+                                          size_t, size_t, int32_t *, double *,
+                                          double *);
 
 /* Install the best SIMD assign/accumulate kernels this CPU runs (AVX2) for
    k centers of d features into a table; returns 0 (table unchanged) when

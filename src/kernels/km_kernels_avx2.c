@@ -24,6 +24,8 @@
 #define V_BLEND(mask, a, b) _mm256_blendv_ps((a), (b), (mask))
 #define V_STORE(p, v)       _mm256_storeu_ps((p), (v))
 #define V_LOADU(p)          _mm256_loadu_ps(p)
+#define V_MIN(a, b)         _mm256_min_ps((a), (b))
+#define V_MAX(a, b)         _mm256_max_ps((a), (b))
 #define DH                  2 /* double vectors per float vector */
 #define V_TO_D(v, h)                                                           \
     ((h) == 0 ? _mm256_cvtps_pd(_mm256_castps256_ps128(v))                     \
@@ -48,6 +50,8 @@
 #undef V_STORE
 #undef V_STORE_LABELS
 #undef V_LOADU
+#undef V_MIN
+#undef V_MAX
 #undef DH
 #undef V_TO_D
 #undef V_AND
@@ -67,6 +71,8 @@
 #define V_BLEND(mask, a, b) _mm256_blendv_pd((a), (b), (mask))
 #define V_STORE(p, v)       _mm256_storeu_pd((p), (v))
 #define V_LOADU(p)          _mm256_loadu_pd(p)
+#define V_MIN(a, b)         _mm256_min_pd((a), (b))
+#define V_MAX(a, b)         _mm256_max_pd((a), (b))
 #define DH                  1
 #define V_TO_D(v, h)        (v)
 #define V_AND(a, b)         _mm256_and_pd((a), (b))

@@ -130,6 +130,32 @@ static void FN(ref_accum_block)(const REAL *X, const REAL *Xt, size_t m,
     }
 }
 
+/* Smallest, its index and second smallest of D + cn, row by row. */
+static void FN(ref_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
+                            int32_t *best, REAL *b1, REAL *b2)
+{
+    for (size_t r = 0; r < m; r++) {
+        const REAL *row = D + r * k;
+        REAL v1 = row[0] + cn[0], v2 = (REAL)INFINITY;
+        size_t bi = 0;
+
+        for (size_t j = 1; j < k; j++) {
+            const REAL v = row[j] + cn[j];
+
+            if (v < v1) {
+                v2 = v1;
+                v1 = v;
+                bi = j;
+            } else if (v < v2) {
+                v2 = v;
+            }
+        }
+        best[r] = (int32_t)bi;
+        b1[r] = v1;
+        b2[r] = v2;
+    }
+}
+
 #ifdef KM_HAVE_BLAS
 /* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
    caller where needed. */
@@ -156,6 +182,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->dist_block = FN(ref_dist_block);
     out->assign_block = FN(ref_assign_block);
     out->accum_block = FN(ref_accum_block);
+    out->argmin2 = FN(ref_argmin2);
     if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
         if (FN(km_kernels_simd)(out, k, d))
             return;
@@ -174,6 +201,8 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         out->dist_block = FN(blas_dist_block);
         out->assign_block = NULL;
         out->soa = 0;
+        if (FN(km_kernels_fast_argmin2)() != NULL)
+            out->argmin2 = FN(km_kernels_fast_argmin2)();
     }
 #else
     (void)id;

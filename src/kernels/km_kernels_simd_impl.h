@@ -221,3 +221,69 @@ void FN(km_simd_accum)(const REAL *X, const REAL *Xt, size_t m, size_t d,
         wsum[labels[i]] += wi;
     }
 }
+
+/*
+ * For each of m rows of D (k values each, plus cn[j]): the index of the
+ * smallest value, the smallest and the second smallest (equal to the
+ * smallest on a tie).  Lane l of the running minima covers the columns
+ * j = l (mod LANES); the lanes are merged at the end.  Used after the GEMM
+ * form, whose near ties are re-checked canonically, so which of two equal
+ * values wins does not matter here.
+ */
+void FN(km_simd_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
+                         int32_t *best, REAL *b1, REAL *b2)
+{
+    const size_t kv = k / LANES * LANES;
+    REAL l1[LANES], l2[LANES], li[LANES], jinit[LANES];
+
+    for (size_t l = 0; l < LANES; l++)
+        jinit[l] = (REAL)l;
+    for (size_t r = 0; r < m; r++) {
+        const REAL *row = D + r * k;
+        V m1 = V_SET1((REAL)INFINITY), m2 = m1, i1 = V_SET1(0);
+        V jv = V_LOADU(jinit);
+        const V step = V_SET1((REAL)LANES);
+        REAL v1 = (REAL)INFINITY, v2 = (REAL)INFINITY;
+        size_t bi = 0;
+
+        for (size_t j = 0; j < kv; j += LANES) {
+            const V v = V_ADD(V_LOADU(row + j), V_LOADU(cn + j));
+            const V lt = V_CMPLT(v, m1);
+
+            m2 = V_MIN(m2, V_MAX(m1, v));
+            m1 = V_BLEND(lt, m1, v);
+            i1 = V_BLEND(lt, i1, jv);
+            jv = V_ADD(jv, step);
+        }
+        V_STORE(l1, m1);
+        V_STORE(l2, m2);
+        V_STORE(li, i1);
+        for (size_t l = 0; l < LANES && kv > 0; l++) {
+            const size_t j = (size_t)li[l];
+
+            if (l1[l] < v1 || (l1[l] == v1 && j < bi)) {
+                v2 = v1 < v2 ? v1 : v2;
+                v1 = l1[l];
+                bi = j;
+            } else if (l1[l] < v2) {
+                v2 = l1[l];
+            }
+            if (l2[l] < v2)
+                v2 = l2[l];
+        }
+        for (size_t j = kv; j < k; j++) {
+            const REAL v = row[j] + cn[j];
+
+            if (v < v1) {
+                v2 = v1;
+                v1 = v;
+                bi = j;
+            } else if (v < v2) {
+                v2 = v;
+            }
+        }
+        best[r] = (int32_t)bi;
+        b1[r] = v1;
+        b2[r] = v2;
+    }
+}

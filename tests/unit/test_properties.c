@@ -424,6 +424,54 @@ static void test_simd_kernel_agrees(void **state)
     }
 }
 
+/* The AVX2 argmin2 (best, smallest, second smallest of D + cn per row)
+   agrees with the reference on values; its index points at the smallest. */
+static void test_argmin2_agrees(void **state)
+{
+    const size_t ks[] = {1, 2, 7, 8, 9, 16, 50, 101};
+    km_kernels_f64 r64;
+    km_kernels_f32 r32;
+    void (*f64)(const double *, const double *, size_t, size_t, int32_t *,
+                double *, double *) = km_kernels_fast_argmin2_f64();
+    void (*f32)(const float *, const float *, size_t, size_t, int32_t *,
+                float *, float *) = km_kernels_fast_argmin2_f32();
+
+    (void)state;
+    if (f64 == NULL || f32 == NULL)
+        skip();
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+        const size_t k = ks[t], m = 37;
+        double D[37 * 101], cn[101], a1[37], a2[37], b1[37], b2[37];
+        float Df[37 * 101], cnf[101], c1[37], c2[37], e1[37], e2[37];
+        int32_t ia[37], ib[37];
+        km_rng r;
+
+        km_rng_seed(&r, 900 + t);
+        for (size_t i = 0; i < m * k; i++) {
+            D[i] = (double)km_rng_below(&r, 6); /* many ties */
+            Df[i] = (float)D[i];
+        }
+        for (size_t j = 0; j < k; j++) {
+            cn[j] = (double)km_rng_below(&r, 3);
+            cnf[j] = (float)cn[j];
+        }
+        r64.argmin2(D, cn, m, k, ia, a1, a2);
+        f64(D, cn, m, k, ib, b1, b2);
+        assert_memory_equal(a1, b1, sizeof a1);
+        assert_memory_equal(a2, b2, sizeof a2);
+        for (size_t i = 0; i < m; i++)
+            assert_true(D[i * k + (size_t)ib[i]] + cn[ib[i]] == b1[i]);
+        r32.argmin2(Df, cnf, m, k, ia, c1, c2);
+        f32(Df, cnf, m, k, ib, e1, e2);
+        assert_memory_equal(c1, e1, sizeof c1);
+        assert_memory_equal(c2, e2, sizeof c2);
+        for (size_t i = 0; i < m; i++)
+            assert_true(Df[i * k + (size_t)ib[i]] + cnf[ib[i]] == e1[i]);
+    }
+}
+
 static void test_blocking(void **state)
 {
     (void)state;
@@ -449,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_kernels_agree),
         cmocka_unit_test(test_simd_kernel_agrees),
+        cmocka_unit_test(test_argmin2_agrees),
         cmocka_unit_test(test_blocking),
     };
 
