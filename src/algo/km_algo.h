@@ -32,6 +32,13 @@ typedef struct km_blocking {
 
 km_blocking km_blocking_for(size_t n, size_t k, size_t d);
 
+/* The algorithm `auto` means for k clusters of d features (others are
+   returned as they are).  Measured with bench/ (docs/performance.md): with
+   the SIMD and GEMM kernels, Lloyd is fastest for few clusters; from about
+   32 clusters Hamerly's bounds skip enough distances to win, up to about
+   64 features (beyond, its full scans cost more than Lloyd's GEMM). */
+km_algorithm km_choose_algorithm(km_algorithm requested, size_t k, size_t d);
+
 /* Per-iteration progress, reported by the algorithms (the driver turns it
    into km_log_event). */
 typedef struct km_progress {
@@ -89,7 +96,7 @@ typedef struct km_run_result {
                                 double *shift_tot);                            \
                                                                                \
     /* Lloyd, Hamerly and Elkan from the centers in C (k x d, replaced by the  \
-       final centers); labels receives the final labels. */                                \
+       final centers); labels receives the final labels. */                    \
     int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
                        double tol_abs, const km_progress *prog,                \
                        int32_t *labels, km_run_result *res);                   \

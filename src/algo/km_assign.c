@@ -39,6 +39,13 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d)
     return b;
 }
 
+km_algorithm km_choose_algorithm(km_algorithm requested, size_t k, size_t d)
+{
+    if (requested != KM_ALGO_AUTO)
+        return requested;
+    return k >= 32 && d <= 64 ? KM_ALGO_HAMERLY : KM_ALGO_LLOYD;
+}
+
 #define REAL     float
 #define FN(name) name##_f32
 #include "algo/km_assign_impl.h"

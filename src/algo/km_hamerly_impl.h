@@ -19,31 +19,40 @@ typedef struct FN(hamerly_state) {
     REAL *ub;     /* n upper bounds */
     REAL *lb;     /* n lower bounds (second-nearest center) */
     REAL *next;   /* k: half the distance to the nearest other center */
+    REAL *Ct;     /* the centers transposed (d x kp) */
+    REAL *buf;    /* per block: kp distances, then kp zeros */
+    size_t kp;    /* k rounded up to KM_CT_PAD */
     double scale; /* bound on any distance */
     double moved; /* sum over iterations of the largest center shift */
     int iter;     /* iterations done, for the slack */
 } FN(hamerly_state);
 
-/* All k distances of row x: the label (canonical argmin, ties to the lowest
-   index), u (its distance) and l (the second smallest). */
-static void FN(hamerly_scan)(const REAL *x, const REAL *C, size_t k, size_t d,
-                             size_t *label, REAL *u, REAL *l)
+/* The centers transposed for the row_dists kernel: Ct[f * kp + j], with kp
+   = k rounded up to KM_CT_PAD and zero padding. */
+static void FN(transpose_centers)(const REAL *C, size_t k, size_t d, size_t kp,
+                                  REAL *Ct)
 {
-    REAL b1 = FN(km_sqdist)(x, C, d), b2 = (REAL)INFINITY;
-    size_t best = 0;
-
-    for (size_t j = 1; j < k; j++) {
-        REAL v = FN(km_sqdist)(x, C + j * d, d);
-
-        if (v < b1) {
-            b2 = b1;
-            b1 = v;
-            best = j;
-        } else if (v < b2) {
-            b2 = v;
-        }
+    for (size_t f = 0; f < d; f++) {
+        for (size_t j = 0; j < k; j++)
+            Ct[f * kp + j] = C[j * d + f];
+        for (size_t j = k; j < kp; j++)
+            Ct[f * kp + j] = 0;
     }
-    *label = best;
+}
+
+/* All k distances of row x (row_dists kernel, from the transposed centers
+   Ct): the label (canonical argmin, ties to the lowest index), u (its
+   distance) and l (the second smallest).  buf and zeros hold kp values. */
+static void FN(hamerly_scan)(const FN(km_problem) * p, const REAL *x,
+                             const REAL *Ct, size_t kp, REAL *buf,
+                             const REAL *zeros, size_t *label, REAL *u, REAL *l)
+{
+    int32_t best;
+    REAL b1, b2;
+
+    p->kern.row_dists(x, Ct, kp, p->d, p->k, buf);
+    p->kern.argmin2(buf, zeros, 1, p->k, &best, &b1, &b2);
+    *label = (size_t)best;
     *u = (REAL)sqrt((double)b1);
     *l = (REAL)sqrt((double)b2);
 }
@@ -52,10 +61,10 @@ static void FN(hamerly_scan)(const REAL *x, const REAL *C, size_t k, size_t d,
    then the block's center sums when sums != NULL. */
 static void FN(hamerly_rows)(const FN(km_problem) * p, const REAL *C,
                              FN(hamerly_state) * s, REAL slack, int tight,
-                             size_t lo, size_t hi, int32_t *labels,
+                             size_t lo, size_t hi, REAL *buf, int32_t *labels,
                              size_t *changed, double *sums, double *wsum)
 {
-    const size_t k = p->k, d = p->d;
+    const size_t k = p->k, d = p->d, kp = s->kp;
     size_t ch = 0;
 
     for (size_t i = lo; i < hi; i++) {
@@ -74,7 +83,8 @@ static void FN(hamerly_rows)(const FN(km_problem) * p, const REAL *C,
             if (u + slack < m)
                 continue;
         }
-        FN(hamerly_scan)(x, C, k, d, &label, &s->ub[i], &s->lb[i]);
+        FN(hamerly_scan)
+        (p, x, s->Ct, kp, buf, buf + kp, &label, &s->ub[i], &s->lb[i]);
         ch += tight || label != a;
         labels[i] = (int32_t)label;
     }
@@ -108,7 +118,7 @@ static void FN(hamerly_pass)(const FN(km_problem) * p, const REAL *C,
         const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
 
         FN(hamerly_rows)
-        (p, C, s, slack, tight, lo, hi, labels, &bch[b],
+        (p, C, s, slack, tight, lo, hi, s->buf + b * 2 * s->kp, labels, &bch[b],
          accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL);
     }
     *changed = 0;
@@ -146,13 +156,18 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.ub = km_malloc_array(n, sizeof *s.ub);
     s.lb = km_malloc_array(n, sizeof *s.lb);
     s.next = km_malloc_array(k, sizeof *s.next);
+    s.kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
+    s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
+    s.buf = km_calloc_array(nb * 2 * s.kp, sizeof *s.buf);
     if (k == 1 || C_new == NULL || shift == NULL || sums == NULL ||
         wsum == NULL || bsums == NULL || bw == NULL || bch == NULL ||
-        s.ub == NULL || s.lb == NULL || s.next == NULL)
+        s.ub == NULL || s.lb == NULL || s.next == NULL || s.Ct == NULL ||
+        s.buf == NULL)
         goto out;
 
     s.scale = FN(bound_scale)(p, C);
     FN(center_half_distances)(p, C, NULL, s.next);
+    FN(transpose_centers)(C, k, d, s.kp, s.Ct);
     for (it = 0; it < max_iter; it++) {
         double shift_tot, max_shift = 0.0, second_shift = 0.0;
         size_t changed, arg_max = 0;
@@ -197,6 +212,7 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
         s.iter++;
         memcpy(C, C_new, k * d * sizeof *C);
         FN(center_half_distances)(p, C, NULL, s.next);
+        FN(transpose_centers)(C, k, d, s.kp, s.Ct);
         if (it > 0 && changed == 0) {
             strict = 1;
             break;
@@ -225,5 +241,7 @@ out:
     km_free(s.ub);
     km_free(s.lb);
     km_free(s.next);
+    km_free(s.Ct);
+    km_free(s.buf);
     return status;
 }

@@ -40,6 +40,26 @@ void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
     return NULL;
 }
 
+void (*km_kernels_fast_row_dists_f32(void))(const float *, const float *,
+                                            size_t, size_t, size_t, float *)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return km_simd_row_dists_f32;
+#endif
+    return NULL;
+}
+
+void (*km_kernels_fast_row_dists_f64(void))(const double *, const double *,
+                                            size_t, size_t, size_t, double *)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        return km_simd_row_dists_f64;
+#endif
+    return NULL;
+}
+
 int km_kernels_simd_f32(km_kernels_f32 *t, size_t k, size_t d)
 {
 #if defined(__x86_64__) && defined(__GNUC__)

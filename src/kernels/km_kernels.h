@@ -58,6 +58,9 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
  *   argmin2      for rows of a GEMM block D (m x k, values D + cn[j]): the
  *                smallest value's index (best), the smallest (b1) and the
  *                second smallest (b2), for the near-tie test.
+ *   row_dists    out[j] = canonical squared distance of one row x to center
+ *                j, from the centers transposed: Ct[f * kp + j], kp >= k a
+ *                multiple of KM_CT_PAD (see km_transpose_centers).
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in an order that depends only
  *                on m, d and k.
@@ -78,6 +81,8 @@ typedef struct km_kernels_f32 {
                         double *sums, double *wsum);
     void (*argmin2)(const float *D, const float *cn, size_t m, size_t k,
                     int32_t *best, float *b1, float *b2);
+    void (*row_dists)(const float *x, const float *Ct, size_t kp, size_t d,
+                      size_t k, float *out);
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
@@ -96,6 +101,8 @@ typedef struct km_kernels_f64 {
                         double *sums, double *wsum);
     void (*argmin2)(const double *D, const double *cn, size_t m, size_t k,
                     int32_t *best, double *b1, double *b2);
+    void (*row_dists)(const double *x, const double *Ct, size_t kp, size_t d,
+                      size_t k, double *out);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {
@@ -112,6 +119,11 @@ void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
                                           size_t, size_t, int32_t *, double *,
                                           double *);
 
+void (*km_kernels_fast_row_dists_f32(void))(const float *, const float *,
+                                            size_t, size_t, size_t, float *);
+void (*km_kernels_fast_row_dists_f64(void))(const double *, const double *,
+                                            size_t, size_t, size_t, double *);
+
 /* Install the best SIMD assign/accumulate kernels this CPU runs (AVX2) for
    k centers of d features into a table; returns 0 (table unchanged) when
    there are none. */
@@ -125,6 +137,10 @@ void km_kernels_get_f32(km_kernel_id id, size_t k, size_t d,
                         km_kernels_f32 *out);
 void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
                         km_kernels_f64 *out);
+
+/* Column padding of transposed centers (a multiple of every vector's
+   lanes). */
+#define KM_CT_PAD 8
 
 /* Rows per kernel call: D blocks are KM_ROW_BLOCK x k. */
 #define KM_ROW_BLOCK 256

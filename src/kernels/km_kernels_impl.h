@@ -156,6 +156,21 @@ static void FN(ref_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
     }
 }
 
+/* One row against all centers, from the transposed centers. */
+static void FN(ref_row_dists)(const REAL *x, const REAL *Ct, size_t kp,
+                              size_t d, size_t k, REAL *out)
+{
+    for (size_t j = 0; j < k; j++) {
+        REAL s = 0;
+
+        for (size_t f = 0; f < d; f++) {
+            REAL t = x[f] - Ct[f * kp + j];
+            s += t * t;
+        }
+        out[j] = s;
+    }
+}
+
 #ifdef KM_HAVE_BLAS
 /* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
    caller where needed. */
@@ -183,6 +198,12 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->assign_block = FN(ref_assign_block);
     out->accum_block = FN(ref_accum_block);
     out->argmin2 = FN(ref_argmin2);
+    out->row_dists = FN(ref_row_dists);
+    if (FN(km_kernels_fast_argmin2)() != NULL) {
+        /* Both AVX2 and both exact or order-free: any problem takes them. */
+        out->argmin2 = FN(km_kernels_fast_argmin2)();
+        out->row_dists = FN(km_kernels_fast_row_dists)();
+    }
     if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
         if (FN(km_kernels_simd)(out, k, d))
             return;
@@ -201,8 +222,6 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         out->dist_block = FN(blas_dist_block);
         out->assign_block = NULL;
         out->soa = 0;
-        if (FN(km_kernels_fast_argmin2)() != NULL)
-            out->argmin2 = FN(km_kernels_fast_argmin2)();
     }
 #else
     (void)id;

@@ -287,3 +287,31 @@ void FN(km_simd_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
         b2[r] = v2;
     }
 }
+
+/*
+ * Canonical squared distances from one row x to k centers given transposed
+ * (Ct[f * kp + j], kp >= k a multiple of LANES, padding ignored): LANES
+ * centers per vector, each lane summing its center's terms in feature
+ * order, so every value is the canonical distance bit for bit.
+ */
+void FN(km_simd_row_dists)(const REAL *x, const REAL *Ct, size_t kp, size_t d,
+                           size_t k, REAL *out)
+{
+    for (size_t j = 0; j < k; j += LANES) {
+        V s = V_SET1(0);
+
+        for (size_t f = 0; f < d; f++) {
+            V t = V_SUB(V_SET1(x[f]), V_LOADU(Ct + f * kp + j));
+            s = V_ADD(s, V_MUL(t, t));
+        }
+        if (j + LANES <= k) {
+            V_STORE(out + j, s);
+        } else {
+            REAL tmp[LANES];
+
+            V_STORE(tmp, s);
+            for (size_t l = 0; j + l < k; l++)
+                out[j + l] = tmp[l];
+        }
+    }
+}

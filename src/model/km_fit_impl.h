@@ -85,6 +85,7 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
     double tol_abs;
     size_t k, kd;
     int status, nt, n_init, have_best = 0;
+    km_algorithm algo;
 
     if (model != NULL)
         *model = NULL;
@@ -121,6 +122,7 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
                                   KM_KERNEL_AUTO);
     if (status != KM_OK)
         return status;
+    algo = km_choose_algorithm(par.algorithm, k, d);
     status = FN(abs_tolerance)(&prob, par.tol, &tol_abs);
     C = km_malloc_array(kd, sizeof *C);
     best_C = km_malloc_array(kd, sizeof *best_C);
@@ -145,10 +147,10 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
         }
         if (status != KM_OK)
             break;
-        if (par.algorithm == KM_ALGO_ELKAN)
+        if (algo == KM_ALGO_ELKAN)
             status =
                 FN(km_elkan)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);
-        else if (par.algorithm == KM_ALGO_HAMERLY)
+        else if (algo == KM_ALGO_HAMERLY)
             status = FN(km_hamerly)(&prob, C, par.max_iter, tol_abs, &prog, lab,
                                     &res);
         else

@@ -94,9 +94,15 @@ static void test_elkan_equals_lloyd(void **state)
             assert_true(km_model_inertia(ma) == km_model_inertia(mh));
             assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mb));
             assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mh));
-            km_model_free(ma);
             km_model_free(mb);
             km_model_free(mh);
+            /* auto picks one of them by k and d: the same result again */
+            mb = fit_from(X, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_AUTO, 0,
+                          tol, lb);
+            assert_memory_equal(la, lb, sh->n * sizeof *la);
+            assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+            km_model_free(ma);
+            km_model_free(mb);
         }
         free(X);
         free(init);
