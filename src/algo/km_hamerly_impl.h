@@ -50,7 +50,7 @@ static void FN(hamerly_scan)(const FN(km_problem) * p, const REAL *x,
     int32_t best;
     REAL b1, b2;
 
-    p->kern.row_dists(x, Ct, kp, p->d, p->k, buf);
+    p->kern.row_dists(x, 1, Ct, kp, p->d, p->k, buf);
     p->kern.argmin2(buf, zeros, 1, p->k, &best, &b1, &b2);
     *label = (size_t)best;
     *u = (REAL)sqrt((double)b1);

@@ -41,7 +41,9 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
                                     size_t t, REAL *out, double *pot)
 {
     const size_t n = p->n, d = p->d, nb = p->blk.n_blocks;
-    REAL *Cc = km_malloc_array(t * d, sizeof *Cc);
+    const size_t tp = (t + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
+    const int by_row = p->kern.fast_rows;
+    REAL *Cc = km_malloc_array(tp * d, sizeof *Cc);
     REAL *cn = km_malloc_array(t, sizeof *cn);
     REAL *D =
         km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK, t * sizeof *D);
@@ -50,9 +52,17 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
 
     if (Cc == NULL || cn == NULL || D == NULL || part == NULL)
         goto out;
-    for (size_t c = 0; c < t; c++)
-        memcpy(Cc + c * d, p->X + (size_t)cand[c] * d, d * sizeof *Cc);
-    p->kern.sq_norms(Cc, t, d, cn);
+    if (by_row) {
+        /* candidates transposed for row_dists: Cc[f * tp + c] */
+        for (size_t f = 0; f < d; f++)
+            for (size_t c = 0; c < tp; c++)
+                Cc[f * tp + c] =
+                    c < t ? p->X[(size_t)cand[c] * d + f] : (REAL)0;
+    } else {
+        for (size_t c = 0; c < t; c++)
+            memcpy(Cc + c * d, p->X + (size_t)cand[c] * d, d * sizeof *Cc);
+        p->kern.sq_norms(Cc, t, d, cn);
+    }
 
 #pragma omp parallel num_threads(p->n_threads)
     {
@@ -67,8 +77,11 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
             for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
                 size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-                p->kern.dist_block(p->X + r0 * d, m, d, Cc, t,
-                                   p->xn ? p->xn + r0 : NULL, cn, Dt);
+                if (by_row)
+                    p->kern.row_dists(p->X + r0 * d, m, Cc, tp, d, t, Dt);
+                else
+                    p->kern.dist_block(p->X + r0 * d, m, d, Cc, t,
+                                       p->xn ? p->xn + r0 : NULL, cn, Dt);
                 for (size_t r = 0; r < m; r++) {
                     const size_t i = r0 + r;
                     const double wi = p->w ? (double)p->w[i] : 1.0;
@@ -76,7 +89,7 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
                     for (size_t c = 0; c < t; c++) {
                         REAL v = Dt[r * t + c];
 
-                        if (!p->kern.exact) /* GEMM form: add the norms */
+                        if (!by_row && !p->kern.exact) /* GEMM form */
                             v += p->xn[i] + cn[c];
                         if (v < 0) /* rounding in the GEMM form */
                             v = 0;

@@ -19,8 +19,7 @@
 #define KM_SIMD_ACC_MAX_K_F32 16
 #define KM_SIMD_ACC_MAX_K_F64 8
 
-void (*km_kernels_fast_argmin2_f32(void))(const float *, const float *, size_t,
-                                          size_t, int32_t *, float *, float *)
+km_argmin2_f32_fn *km_kernels_fast_argmin2_f32(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("avx2"))
@@ -29,9 +28,7 @@ void (*km_kernels_fast_argmin2_f32(void))(const float *, const float *, size_t,
     return NULL;
 }
 
-void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
-                                          size_t, size_t, int32_t *, double *,
-                                          double *)
+km_argmin2_f64_fn *km_kernels_fast_argmin2_f64(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("avx2"))
@@ -40,8 +37,7 @@ void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
     return NULL;
 }
 
-void (*km_kernels_fast_row_dists_f32(void))(const float *, const float *,
-                                            size_t, size_t, size_t, float *)
+km_row_dists_f32_fn *km_kernels_fast_row_dists_f32(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("avx2"))
@@ -50,8 +46,7 @@ void (*km_kernels_fast_row_dists_f32(void))(const float *, const float *,
     return NULL;
 }
 
-void (*km_kernels_fast_row_dists_f64(void))(const double *, const double *,
-                                            size_t, size_t, size_t, double *)
+km_row_dists_f64_fn *km_kernels_fast_row_dists_f64(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     if (__builtin_cpu_supports("avx2"))

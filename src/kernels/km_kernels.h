@@ -41,6 +41,16 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
     return s;
 }
 
+/* Kernel signatures shared by tables and installers (see below). */
+typedef void km_argmin2_f32_fn(const float *D, const float *cn, size_t m,
+                               size_t k, int32_t *best, float *b1, float *b2);
+typedef void km_argmin2_f64_fn(const double *D, const double *cn, size_t m,
+                               size_t k, int32_t *best, double *b1, double *b2);
+typedef void km_row_dists_f32_fn(const float *X, size_t m, const float *Ct,
+                                 size_t kp, size_t d, size_t k, float *out);
+typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
+                                 size_t kp, size_t d, size_t k, double *out);
+
 /*
  * The table, per precision.  For a block of m rows of X (m <= KM_ROW_BLOCK)
  * and k centers C:
@@ -58,9 +68,9 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
  *   argmin2      for rows of a GEMM block D (m x k, values D + cn[j]): the
  *                smallest value's index (best), the smallest (b1) and the
  *                second smallest (b2), for the near-tie test.
- *   row_dists    out[j] = canonical squared distance of one row x to center
- *                j, from the centers transposed: Ct[f * kp + j], kp >= k a
- *                multiple of KM_CT_PAD (see km_transpose_centers).
+ *   row_dists    out[i * k + j] = canonical squared distance of row i of X
+ *                (m rows) to center j, from the centers transposed:
+ *                Ct[f * kp + j], kp >= k a multiple of KM_CT_PAD.
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in an order that depends only
  *                on m, d and k.
@@ -68,7 +78,9 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
 typedef struct km_kernels_f32 {
     const char *name;
     int exact;
-    int soa; /* the block kernels read Xt (below) */
+    int soa;       /* the block kernels read Xt (below) */
+    int fast_rows; /* row_dists is vectorized (beats dist_block for few
+                      centers) */
     double err_scale;
     void (*sq_norms)(const float *X, size_t m, size_t d, float *out);
     void (*dist_block)(const float *X, size_t m, size_t d, const float *C,
@@ -79,16 +91,16 @@ typedef struct km_kernels_f32 {
     void (*accum_block)(const float *X, const float *Xt, size_t m, size_t d,
                         const float *w, const int32_t *labels, size_t k,
                         double *sums, double *wsum);
-    void (*argmin2)(const float *D, const float *cn, size_t m, size_t k,
-                    int32_t *best, float *b1, float *b2);
-    void (*row_dists)(const float *x, const float *Ct, size_t kp, size_t d,
-                      size_t k, float *out);
+    km_argmin2_f32_fn *argmin2;
+    km_row_dists_f32_fn *row_dists;
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
     const char *name;
     int exact;
-    int soa; /* the block kernels read Xt (below) */
+    int soa;       /* the block kernels read Xt (below) */
+    int fast_rows; /* row_dists is vectorized (beats dist_block for few
+                      centers) */
     double err_scale;
     void (*sq_norms)(const double *X, size_t m, size_t d, double *out);
     void (*dist_block)(const double *X, size_t m, size_t d, const double *C,
@@ -99,10 +111,8 @@ typedef struct km_kernels_f64 {
     void (*accum_block)(const double *X, const double *Xt, size_t m, size_t d,
                         const double *w, const int32_t *labels, size_t k,
                         double *sums, double *wsum);
-    void (*argmin2)(const double *D, const double *cn, size_t m, size_t k,
-                    int32_t *best, double *b1, double *b2);
-    void (*row_dists)(const double *x, const double *Ct, size_t kp, size_t d,
-                      size_t k, double *out);
+    km_argmin2_f64_fn *argmin2;
+    km_row_dists_f64_fn *row_dists;
 } km_kernels_f64;
 
 typedef enum km_kernel_id {
@@ -112,17 +122,11 @@ typedef enum km_kernel_id {
     KM_KERNEL_SIMD = 3
 } km_kernel_id;
 
-/* The AVX2 argmin2 when the CPU has AVX2, else NULL. */
-void (*km_kernels_fast_argmin2_f32(void))(const float *, const float *, size_t,
-                                          size_t, int32_t *, float *, float *);
-void (*km_kernels_fast_argmin2_f64(void))(const double *, const double *,
-                                          size_t, size_t, int32_t *, double *,
-                                          double *);
-
-void (*km_kernels_fast_row_dists_f32(void))(const float *, const float *,
-                                            size_t, size_t, size_t, float *);
-void (*km_kernels_fast_row_dists_f64(void))(const double *, const double *,
-                                            size_t, size_t, size_t, double *);
+/* The AVX2 argmin2 and row_dists when the CPU has AVX2, else NULL. */
+km_argmin2_f32_fn *km_kernels_fast_argmin2_f32(void);
+km_argmin2_f64_fn *km_kernels_fast_argmin2_f64(void);
+km_row_dists_f32_fn *km_kernels_fast_row_dists_f32(void);
+km_row_dists_f64_fn *km_kernels_fast_row_dists_f64(void);
 
 /* Install the best SIMD assign/accumulate kernels this CPU runs (AVX2) for
    k centers of d features into a table; returns 0 (table unchanged) when

@@ -156,19 +156,20 @@ static void FN(ref_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
     }
 }
 
-/* One row against all centers, from the transposed centers. */
-static void FN(ref_row_dists)(const REAL *x, const REAL *Ct, size_t kp,
-                              size_t d, size_t k, REAL *out)
+/* Rows against all centers, from the transposed centers. */
+static void FN(ref_row_dists)(const REAL *X, size_t m, const REAL *Ct,
+                              size_t kp, size_t d, size_t k, REAL *out)
 {
-    for (size_t j = 0; j < k; j++) {
-        REAL s = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < k; j++) {
+            REAL s = 0;
 
-        for (size_t f = 0; f < d; f++) {
-            REAL t = x[f] - Ct[f * kp + j];
-            s += t * t;
+            for (size_t f = 0; f < d; f++) {
+                REAL t = X[i * d + f] - Ct[f * kp + j];
+                s += t * t;
+            }
+            out[i * k + j] = s;
         }
-        out[j] = s;
-    }
 }
 
 #ifdef KM_HAVE_BLAS
@@ -192,6 +193,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->name = "reference";
     out->exact = 1;
     out->soa = 0;
+    out->fast_rows = 0;
     out->err_scale = 0;
     out->sq_norms = FN(ref_sq_norms);
     out->dist_block = FN(ref_dist_block);
@@ -203,6 +205,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         /* Both AVX2 and both exact or order-free: any problem takes them. */
         out->argmin2 = FN(km_kernels_fast_argmin2)();
         out->row_dists = FN(km_kernels_fast_row_dists)();
+        out->fast_rows = 1;
     }
     if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
         if (FN(km_kernels_simd)(out, k, d))

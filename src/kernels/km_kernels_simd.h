@@ -26,9 +26,9 @@ void km_simd_argmin2_f32(const float *D, const float *cn, size_t m, size_t k,
 void km_simd_argmin2_f64(const double *D, const double *cn, size_t m, size_t k,
                          int32_t *best, double *b1, double *b2);
 
-void km_simd_row_dists_f32(const float *x, const float *Ct, size_t kp, size_t d,
-                           size_t k, float *out);
-void km_simd_row_dists_f64(const double *x, const double *Ct, size_t kp,
-                           size_t d, size_t k, double *out);
+void km_simd_row_dists_f32(const float *X, size_t m, const float *Ct, size_t kp,
+                           size_t d, size_t k, float *out);
+void km_simd_row_dists_f64(const double *X, size_t m, const double *Ct,
+                           size_t kp, size_t d, size_t k, double *out);
 
 #endif

@@ -289,29 +289,46 @@ void FN(km_simd_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
 }
 
 /*
- * Canonical squared distances from one row x to k centers given transposed
- * (Ct[f * kp + j], kp >= k a multiple of LANES, padding ignored): LANES
- * centers per vector, each lane summing its center's terms in feature
- * order, so every value is the canonical distance bit for bit.
+ * Canonical squared distances from m rows of X (row-major, d features) to
+ * k centers given transposed (Ct[f * kp + j], kp >= k a multiple of LANES,
+ * padding ignored), into out[r * k + j]: LANES centers per vector, each
+ * lane summing its center's terms in feature order, so every value is the
+ * canonical distance bit for bit.  Four rows go together so that their
+ * four dependent chains of additions overlap.
  */
-void FN(km_simd_row_dists)(const REAL *x, const REAL *Ct, size_t kp, size_t d,
-                           size_t k, REAL *out)
+void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
+                           size_t d, size_t k, REAL *out)
 {
-    for (size_t j = 0; j < k; j += LANES) {
-        V s = V_SET1(0);
+    REAL tmp[4][LANES];
+    size_t r = 0;
 
-        for (size_t f = 0; f < d; f++) {
-            V t = V_SUB(V_SET1(x[f]), V_LOADU(Ct + f * kp + j));
-            s = V_ADD(s, V_MUL(t, t));
-        }
-        if (j + LANES <= k) {
-            V_STORE(out + j, s);
-        } else {
-            REAL tmp[LANES];
+    for (; r < m; r += 4) {
+        const size_t nr = m - r < 4 ? m - r : 4;
+        const REAL *x0 = X + r * d;
+        const REAL *x1 = X + (r + (nr > 1 ? 1 : 0)) * d;
+        const REAL *x2 = X + (r + (nr > 2 ? 2 : 0)) * d;
+        const REAL *x3 = X + (r + (nr > 3 ? 3 : 0)) * d;
 
-            V_STORE(tmp, s);
-            for (size_t l = 0; j + l < k; l++)
-                out[j + l] = tmp[l];
+        for (size_t j = 0; j < k; j += LANES) {
+            V s0 = V_SET1(0), s1 = s0, s2 = s0, s3 = s0;
+
+            for (size_t f = 0; f < d; f++) {
+                const V c = V_LOADU(Ct + f * kp + j);
+                V t0 = V_SUB(V_SET1(x0[f]), c), t1 = V_SUB(V_SET1(x1[f]), c);
+                V t2 = V_SUB(V_SET1(x2[f]), c), t3 = V_SUB(V_SET1(x3[f]), c);
+
+                s0 = V_ADD(s0, V_MUL(t0, t0));
+                s1 = V_ADD(s1, V_MUL(t1, t1));
+                s2 = V_ADD(s2, V_MUL(t2, t2));
+                s3 = V_ADD(s3, V_MUL(t3, t3));
+            }
+            V_STORE(tmp[0], s0);
+            V_STORE(tmp[1], s1);
+            V_STORE(tmp[2], s2);
+            V_STORE(tmp[3], s3);
+            for (size_t q = 0; q < nr; q++)
+                for (size_t l = 0; l < LANES && j + l < k; l++)
+                    out[(r + q) * k + j + l] = tmp[q][l];
         }
     }
 }

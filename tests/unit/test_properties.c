@@ -437,10 +437,8 @@ static void test_argmin2_agrees(void **state)
     const size_t ks[] = {1, 2, 7, 8, 9, 16, 50, 101};
     km_kernels_f64 r64;
     km_kernels_f32 r32;
-    void (*f64)(const double *, const double *, size_t, size_t, int32_t *,
-                double *, double *) = km_kernels_fast_argmin2_f64();
-    void (*f32)(const float *, const float *, size_t, size_t, int32_t *,
-                float *, float *) = km_kernels_fast_argmin2_f32();
+    km_argmin2_f64_fn *f64 = km_kernels_fast_argmin2_f64();
+    km_argmin2_f32_fn *f32 = km_kernels_fast_argmin2_f32();
 
     (void)state;
     if (f64 == NULL || f32 == NULL)
@@ -478,6 +476,45 @@ static void test_argmin2_agrees(void **state)
     }
 }
 
+/* The AVX2 row_dists gives the canonical distances bit for bit (the
+   reference), for any number of rows and centers. */
+static void test_row_dists_agrees(void **state)
+{
+    km_row_dists_f64_fn *f64 = km_kernels_fast_row_dists_f64();
+    km_row_dists_f32_fn *f32 = km_kernels_fast_row_dists_f32();
+    km_kernels_f64 r64;
+    km_kernels_f32 r32;
+
+    (void)state;
+    if (f64 == NULL || f32 == NULL)
+        skip();
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
+    for (size_t t = 0; t < 6; t++) {
+        const size_t m = 1 + t * 3, d = 1 + t * 7, k = 1 + t * 5;
+        const size_t kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
+        double X[16 * 36], Ct[36 * 32], a[16 * 26], b[16 * 26];
+        float Xf[16 * 36], Ctf[36 * 32], af[16 * 26], bf[16 * 26];
+        km_rng r;
+
+        km_rng_seed(&r, 70 + t);
+        for (size_t i = 0; i < m * d; i++) {
+            X[i] = td_normal(&r);
+            Xf[i] = (float)X[i];
+        }
+        for (size_t i = 0; i < d * kp; i++) {
+            Ct[i] = td_normal(&r);
+            Ctf[i] = (float)Ct[i];
+        }
+        r64.row_dists(X, m, Ct, kp, d, k, a);
+        f64(X, m, Ct, kp, d, k, b);
+        assert_memory_equal(a, b, m * k * sizeof *a);
+        r32.row_dists(Xf, m, Ctf, kp, d, k, af);
+        f32(Xf, m, Ctf, kp, d, k, bf);
+        assert_memory_equal(af, bf, m * k * sizeof *af);
+    }
+}
+
 static void test_blocking(void **state)
 {
     (void)state;
@@ -504,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_kernels_agree),
         cmocka_unit_test(test_simd_kernel_agrees),
         cmocka_unit_test(test_argmin2_agrees),
+        cmocka_unit_test(test_row_dists_agrees),
         cmocka_unit_test(test_blocking),
     };
 
