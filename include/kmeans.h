@@ -273,13 +273,15 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model);
  * cluster (or when a(i) = b(i) = 0).
  *
  * labels are any int32 values (not necessarily 0..k-1 or contiguous); the
- * number of distinct labels must be between 2 and n - 1.  Exact: O(n^2 d)
- * distance computations with direct differences (no |x|^2 - 2 x.y + |y|^2
- * cancellation), never an n x n matrix: memory is O(n d) for a copy of X
- * sorted by cluster plus O(k) per 64 rows per thread.  Squared distances
- * are computed in the precision of X, square roots and sums in double.
- * Each row's sums are computed by one thread in a fixed order, so results
- * are identical for any n_threads (0 = OpenMP's default).
+ * number of distinct labels must be between 2 and n - 1.  Exact: all
+ * n^2 distances, by direct differences (no |x|^2 - 2 x.y + |y|^2
+ * cancellation), never stored as a matrix.  Squared distances are computed
+ * in the precision of X, square roots and sums in double.  Memory: a copy
+ * of X sorted by cluster, plus n x k 64-bit sums while n * k <= 2^23 (each
+ * pair of 256-row tiles is then computed once and serves both tiles, the
+ * sums kept in fixed point so their order does not matter); beyond, 256 x
+ * k sums per thread and every distance computed twice.  Either way the
+ * result has the same bits for any n_threads (0 = OpenMP's default).
  *
  * silhouette: caller-allocated, n doubles.
  * Errors: KM_ERR_ARG (NULL pointer), KM_ERR_SHAPE (n < 3, d = 0, fewer than
@@ -293,7 +295,8 @@ int km_silhouette_samples_f64(const double *X, size_t n, size_t d,
                               double *silhouette);
 
 /*
- * The mean silhouette coefficient (scikit-learn's silhouette_score).  With
+ * The mean silhouette coefficient (scikit-learn's silhouette_score), summed
+ * in row order: the same bits as the mean of km_silhouette_samples_*.  With
  * 0 < sample_size < n, it is computed on sample_size rows drawn at random
  * without replacement (the library's generator seeded with seed; the rows
  * drawn differ from NumPy's for the same seed), as silhouette_score's

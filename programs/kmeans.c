@@ -13,6 +13,7 @@
 static const cli_command *const commands[] = {
     &cli_cmd_fit,  &cli_cmd_predict, &cli_cmd_transform, &cli_cmd_score,
     &cli_cmd_info, &cli_cmd_centers, &cli_cmd_demo,
+    &cli_cmd_silhouette, &cli_cmd_elbow, &cli_cmd_choose_k, &cli_cmd_segment,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -20,8 +20,10 @@ expect_ok "predict new points" "$KMEANS" predict blobs.kmm new.csv
 cp out new_labels.txt
 check "4 labels" [ "$(wc -l <new_labels.txt | tr -d ' ')" = 4 ]
 # The book: the first two points share a cluster, and so do the last two.
-check "book's grouping of X_new" [ "$(sed -n 1p new_labels.txt)" = "$(sed -n 2p new_labels.txt)" ] \
-    && [ "$(sed -n 3p new_labels.txt)" = "$(sed -n 4p new_labels.txt)" ]
+check "book's grouping of X_new (1, 2)" \
+    [ "$(sed -n 1p new_labels.txt)" = "$(sed -n 2p new_labels.txt)" ]
+check "book's grouping of X_new (3, 4)" \
+    [ "$(sed -n 3p new_labels.txt)" = "$(sed -n 4p new_labels.txt)" ]
 expect_ok "predict from stdin" sh -c '"$1" predict blobs.kmm - <new.csv' sh "$KMEANS"
 check "stdin = file" cmp -s out new_labels.txt
 expect_ok "predict --threads 1" "$KMEANS" predict blobs.kmm "$BLOBS" --threads 1
