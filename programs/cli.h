@@ -230,4 +230,23 @@ void cli_log_init(cli_log *log, const cli_command *cmd, bool verbose,
 void cli_log_event(void *user, const km_log_event *event);
 void cli_log_free(cli_log *log);
 
+/* ---- progress bar (cli_progress.c) ----------------------------------------
+ * One line on stderr, only when stderr is a terminal, redrawn at most 10
+ * times a second: "LABEL [####....] done/total, VALUE_NAME value, rate/s".
+ * cli_progress_end clears the line. */
+typedef struct cli_progress {
+    bool active; /* stderr is a terminal */
+    bool drawn;
+    const char *label;
+    const char *value_name;
+    int64_t total;
+    double t0, last;
+    int width;
+} cli_progress;
+
+void cli_progress_start(cli_progress *p, const char *label, int64_t total,
+                        const char *value_name);
+void cli_progress_update(cli_progress *p, int64_t done, double value);
+void cli_progress_end(cli_progress *p);
+
 #endif

@@ -14,6 +14,8 @@ static const cli_command *const commands[] = {
     &cli_cmd_fit,  &cli_cmd_predict, &cli_cmd_transform, &cli_cmd_score,
     &cli_cmd_info, &cli_cmd_centers, &cli_cmd_demo,
     &cli_cmd_silhouette, &cli_cmd_elbow, &cli_cmd_choose_k, &cli_cmd_segment,
+    &cli_cmd_classify, &cli_cmd_representatives, &cli_cmd_propagate,
+    &cli_cmd_semisupervised,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -32,8 +34,8 @@ static void print_overview(FILE *fp)
                 "K-Means clustering of CSV and NumPy .npy data.\n\n"
                 "commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(fp, "  %-10s %s\n", "help", "show help for a command");
+        fprintf(fp, "  %-15s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(fp, "  %-15s %s\n", "help", "show help for a command");
     fprintf(fp, "\n'kmeans help COMMAND' or 'kmeans COMMAND --help' lists a "
                 "command's options.\n"
                 "'kmeans --version' prints the version.\n"
