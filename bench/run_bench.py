@@ -141,6 +141,8 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--no-converge", action="store_true")
+    ap.add_argument("--converge", default="W1,W2,W3,W4",
+                    help="workloads also timed to convergence")
     ap.add_argument("--anchors", default="sklearn-lloyd,sklearn-elkan,faiss")
     ap.add_argument("--report", default=None,
                     help="write the Markdown report here")
@@ -186,7 +188,8 @@ def main():
                   "inertia %.10g" % (name, impl, t, per_iter * 1e3,
                                      per_iter / bound, rows[0]["inertia"]),
                   flush=True)
-        if args.no_converge or "sklearn-lloyd" not in anchors:
+        if (args.no_converge or "sklearn-lloyd" not in anchors
+                or name not in args.converge.split(",")):
             continue
         conv = {}
         for rep in range(args.repeats):
@@ -234,9 +237,10 @@ def render(env, results, names, threads, anchors, args):
                    env["sgemm_gflops_1thread"], env["bandwidth_gbs_1thread"],
                    env["OPENBLAS_CORETYPE"]))
     out.append("Command: `/usr/bin/python3 bench/run_bench.py --repeats %d "
-               "--iters %d --threads %s`; float32; medians of %d runs, "
-               "each in its own process.\n" % (
-                   args.repeats, args.iters, args.threads, args.repeats))
+               "--iters %d --threads %s --workloads %s --converge %s`; "
+               "float32; medians of %d runs, each in its own process.\n" % (
+                   args.repeats, args.iters, args.threads, args.workloads,
+                   args.converge, args.repeats))
     out.append("### Time per Lloyd iteration (tol 0, %d iterations, same "
                "initial centers)\n" % args.iters)
     head = "| workload | threads | kmeans | " + " | ".join(anchors) + \

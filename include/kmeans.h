@@ -332,6 +332,176 @@ int km_davies_bouldin_f32(const float *X, size_t n, size_t d,
 int km_davies_bouldin_f64(const double *X, size_t n, size_t d,
                           const int32_t *labels, double *score);
 
+/* ------------------------------------------------------------------------ */
+/* Mini-batch K-Means                                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Sculley's mini-batch K-Means (2010) with scikit-learn's MiniBatchKMeans
+ * semantics: each step draws batch_size rows at random (with replacement),
+ * assigns them to their nearest centers and moves every center that got
+ * rows to the running weighted mean of everything it has absorbed so far
+ * (the per-center learning rate is w / (accumulated weight)).  The
+ * accumulated weights ("counts") are kept in the model, so a model made by
+ * km_minibatch_fit_* or km_partial_fit_* can be continued by further
+ * partial fits, also after a save and load (model file section "mbct").
+ */
+typedef struct km_minibatch_params {
+    km_params base;            /* n_clusters, init, init_centers, seed,
+                                  n_threads, log as for km_fit; n_init 0 =
+                                  auto: 3 for random, else 1; max_iter: passes
+                                  over the data (default 100); tol (default
+                                  0 = off): stop when the summed squared
+                                  center shift of a step is at most tol times
+                                  the mean feature variance; algorithm is
+                                  ignored */
+    int batch_size;            /* rows per step, >= 1; default 1024 */
+    double reassignment_ratio; /* >= 0; default 0.01; 0 = never: centers
+                                  whose count is below this fraction of the
+                                  largest move to random rows of the batch */
+    int max_no_improvement;    /* >= 0; default 10; 0 = off (scikit-learn's
+                                  None): stop after this many steps without
+                                  a new minimum of the smoothed batch
+                                  inertia */
+    int64_t init_size;         /* rows each initialization sees, >= 0; 0 =
+                                  auto (3 x batch_size, or 3 x k when that is
+                                  smaller than k); never more than n */
+    int compute_labels;        /* non-zero (default): one full assignment
+                                  pass at the end gives the labels and the
+                                  exact inertia */
+} km_minibatch_params;
+
+/* Set every field to scikit-learn's default (base: km_params_init, then
+   max_iter 100 and tol 0). */
+void km_minibatch_params_init(km_minibatch_params *p);
+
+/* NULL when valid, else a static message naming the field. */
+const char *km_minibatch_params_check(const km_minibatch_params *p);
+
+typedef enum km_minibatch_stop {
+    KM_MB_STOP_MAX_ITER = 0,       /* max_iter x n / batch_size steps run */
+    KM_MB_STOP_NO_IMPROVEMENT = 1, /* max_no_improvement rule */
+    KM_MB_STOP_TOL = 2             /* center shift at most tol */
+} km_minibatch_stop;
+
+typedef struct km_minibatch_result {
+    int64_t n_steps;   /* steps run */
+    int64_t max_steps; /* max_iter x n / batch_size (integer division) */
+    double passes;     /* n_steps x batch_size / n */
+    int n_iter;        /* ceil(passes): scikit-learn's n_iter_ */
+    km_minibatch_stop stop_reason;
+    double ewa_inertia; /* last exponentially weighted average of the mean
+                           batch inertia (per row) */
+    double inertia;     /* exact (compute_labels), else ewa_inertia x n */
+    int inertia_exact;  /* 1 when inertia comes from the final pass */
+    int64_t init_size;  /* as applied */
+    int n_init;         /* as applied */
+} km_minibatch_result;
+
+/*
+ * Mini-batch K-Means on X (n x d, in memory), optional weights (NULL = 1).
+ * Initialization: a validation subset of init_size random rows is drawn;
+ * then each of n_init candidates runs k-means++ (or random) on its own
+ * init_size random rows and is scored by its inertia on the validation
+ * subset; the best one (the first on ties) is run.  Every step logs a
+ * KM_LOG_ITER event (iter = step, inertia = the smoothed mean batch
+ * inertia, center_shift = the summed squared shift when tol > 0, else 0).
+ *
+ * On success *model is a new model with per-center counts; labels (n, or
+ * NULL) receive the final labels when compute_labels is set; res (or NULL)
+ * receives the run's figures.  Same seed, same bits, for any n_threads.
+ * Errors: as km_fit_* (KM_ERR_ARG for invalid parameters).
+ */
+int km_minibatch_fit_f32(const km_minibatch_params *params, const float *X,
+                         size_t n, size_t d, const float *sample_weight,
+                         km_model **model, int32_t *labels,
+                         km_minibatch_result *res);
+int km_minibatch_fit_f64(const km_minibatch_params *params, const double *X,
+                         size_t n, size_t d, const double *sample_weight,
+                         km_model **model, int32_t *labels,
+                         km_minibatch_result *res);
+
+/*
+ * Data that need not be in memory: the library asks the caller for the rows
+ * it needs.  rows(user, idx, count, X_out, w_out) copies rows idx[0..count)
+ * (each < n; any order, repeats allowed) into X_out (count x d, row-major)
+ * and, when w_out is not NULL, their weights into w_out; it returns 0, or
+ * non-zero to abort the fit (the fit then returns KM_ERR_IO and the caller
+ * knows why).  count is at most max(batch_size, init_size, 65536).  The
+ * final pass (compute_labels) and the tol variance pass ask for consecutive
+ * ascending rows in ranges of up to 65536, in order; everything else asks
+ * for random rows.  The library keeps O((batch_size + 2 init_size + 65536)
+ * x d + k x d) values, independent of n.  Values are checked as they
+ * arrive (KM_ERR_NONFINITE, KM_ERR_WEIGHTS).  weighted: non-zero when the
+ * source has sample weights (w_out is then never NULL).  labels: n entries
+ * or NULL.  Otherwise as km_minibatch_fit_*; the same rows give the same
+ * bits as the in-memory variant.
+ */
+typedef int (*km_rows_f32)(void *user, const size_t *idx, size_t count,
+                           float *X_out, float *w_out);
+typedef int (*km_rows_f64)(void *user, const size_t *idx, size_t count,
+                           double *X_out, double *w_out);
+int km_minibatch_fit_rows_f32(const km_minibatch_params *params, size_t n,
+                              size_t d, km_rows_f32 rows, void *user,
+                              int weighted, km_model **model, int32_t *labels,
+                              km_minibatch_result *res);
+int km_minibatch_fit_rows_f64(const km_minibatch_params *params, size_t n,
+                              size_t d, km_rows_f64 rows, void *user,
+                              int weighted, km_model **model, int32_t *labels,
+                              km_minibatch_result *res);
+
+/* What one partial fit did. */
+typedef struct km_partial_info {
+    double batch_inertia; /* weighted inertia of the batch against the
+                             centers before the step */
+    double inertia;       /* after the step, when labels were computed
+                             (compute_labels or labels != NULL); else -1 */
+    int n_reassigned;     /* centers moved by the reassignment rule */
+    int64_t n_steps;      /* steps of the model so far, this one included */
+} km_partial_info;
+
+/*
+ * One mini-batch step on a caller-supplied batch X (n x d), as
+ * scikit-learn's MiniBatchKMeans.partial_fit.
+ *
+ * When *model is NULL, a model is created: params (required) give k, the
+ * initialization (k-means++ or random on min(init_size, n) random rows of
+ * this batch, or params->base.init_centers) and the mini-batch parameters,
+ * which the model stores; n must be at least k.  When *model is not NULL
+ * it must hold mini-batch state (made by km_minibatch_fit_* or
+ * km_partial_fit_*, possibly saved and loaded); its stored parameters and
+ * random state are used, params may be NULL and only its base.n_threads is
+ * read.  The step: labels against the current centers, running-mean update
+ * of the centers that got rows, counts += their weights, then (every 10 k
+ * rows, or whenever a count is 0) the reassignment rule.  labels (n, or
+ * NULL) receive the batch's labels after the step.
+ *
+ * Atomic: on any error *model is left exactly as it was.  Same seed and
+ * batches, same bits, for any n_threads.
+ * Errors: KM_ERR_ARG (NULL pointers, invalid params on creation, a model
+ * without mini-batch state, X's precision differs from the model's),
+ * KM_ERR_SHAPE (n = 0, d differs from the model's, n < k on creation),
+ * KM_ERR_NONFINITE, KM_ERR_WEIGHTS, KM_ERR_NOMEM.
+ */
+int km_partial_fit_f32(km_model **model, const km_minibatch_params *params,
+                       const float *X, size_t n, size_t d,
+                       const float *sample_weight, int32_t *labels,
+                       km_partial_info *info);
+int km_partial_fit_f64(km_model **model, const km_minibatch_params *params,
+                       const double *X, size_t n, size_t d,
+                       const double *sample_weight, int32_t *labels,
+                       km_partial_info *info);
+
+/* 1 when the model holds mini-batch state (counts), else 0. */
+int km_model_has_counts(const km_model *model);
+/* The k per-center counts (accumulated weights) into out (k doubles).
+   Errors: KM_ERR_ARG (NULL, or no mini-batch state). */
+int km_model_counts(const km_model *model, double *out);
+/* The stored mini-batch parameters (base as km_model_params) and steps
+   taken.  Errors: KM_ERR_ARG (NULL, or no mini-batch state). */
+int km_model_minibatch_params(const km_model *model, km_minibatch_params *out,
+                              int64_t *n_steps);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,8 @@ extern const cli_command cli_cmd_classify;
 extern const cli_command cli_cmd_representatives;
 extern const cli_command cli_cmd_propagate;
 extern const cli_command cli_cmd_semisupervised;
+extern const cli_command cli_cmd_minibatch;
+extern const cli_command cli_cmd_partial_fit;
 
 /* ---- the demo's shared state -------------------------------------------- */
 
@@ -76,6 +78,7 @@ typedef struct cli_demo cli_demo;
 int cli_demo_choose_k(cli_demo *dm);
 int cli_demo_segment(cli_demo *dm);
 int cli_demo_digits(cli_demo *dm);
+int cli_demo_minibatch(cli_demo *dm);
 
 /* Full help of one command: usage, details, every option with its default. */
 void cli_print_help(const cli_command *cmd, FILE *fp);

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,7 +13,11 @@
 
 #include "cli.h"
 
-enum { OPT_OUTPUT, OPT_THREADS, OPT_JSON, OPT_WEIGHTS };
+enum { OPT_OUTPUT, OPT_THREADS, OPT_JSON, OPT_WEIGHTS, OPT_SHAPE, OPT_DTYPE };
+
+/* Rows per chunk when DATA is streamed (a float .npy or a raw file). */
+#define APPLY_CHUNK ((size_t)65536)
+
 
 static const cli_option predict_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
@@ -23,6 +28,12 @@ static const cli_option predict_options[] = {
     {OPT_JSON, "json", 0, NULL,
      "print one JSON object: n_samples, n_clusters, counts (and labels "
      "without -o)"},
+    {OPT_SHAPE, "shape", 0, "N,D",
+     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
+     "from the file size) (default: none)"},
+    {OPT_DTYPE, "dtype", 0, "TYPE",
+     "element type of a raw DATA file: float32 or float64 (default "
+     "float32)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -35,6 +46,12 @@ static const cli_option transform_options[] = {
     {OPT_JSON, "json", 0, NULL,
      "print one JSON object: n_samples, n_clusters (and distances without "
      "-o)"},
+    {OPT_SHAPE, "shape", 0, "N,D",
+     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
+     "from the file size) (default: none)"},
+    {OPT_DTYPE, "dtype", 0, "TYPE",
+     "element type of a raw DATA file: float32 or float64 (default "
+     "float32)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -45,6 +62,12 @@ static const cli_option score_options[] = {
     {OPT_THREADS, "threads", 0, "N",
      "threads to use, 0 = all cores (default 0)"},
     {OPT_JSON, "json", 0, NULL, "print one JSON object: score, n_samples"},
+    {OPT_SHAPE, "shape", 0, "N,D",
+     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
+     "from the file size) (default: none)"},
+    {OPT_DTYPE, "dtype", 0, "TYPE",
+     "element type of a raw DATA file: float32 or float64 (default "
+     "float32)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -55,6 +78,9 @@ typedef struct apply_args {
     const char *weights;
     int threads;
     bool json;
+    bool raw;
+    size_t raw_n, raw_d;
+    km_dtype raw_dtype;
 } apply_args;
 
 /* Returns CLI_EXIT_OK with *help set, or an exit code on error. */
@@ -67,6 +93,7 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
 
     *help = false;
     memset(a, 0, sizeof *a);
+    a->raw_dtype = KM_FLOAT32;
     cli_parser_init(&ps, cmd, argc, argv);
     while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
         if (kind == CLI_ARG_ERROR)
@@ -101,6 +128,32 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
         case OPT_WEIGHTS:
             a->weights = value;
             break;
+        case OPT_SHAPE: {
+            char *end;
+            unsigned long long nn, dd;
+            errno = 0;
+            nn = strtoull(value, &end, 10);
+            if (end == value || *end != ',' || value[0] == '-')
+                return cli_usage(cmd, "--shape: expected N,D");
+            dd = strtoull(end + 1, &end, 10);
+            if (*end != '\0' || dd == 0 || errno != 0)
+                return cli_usage(cmd, "--shape: expected N,D with D >= 1");
+            a->raw = true;
+            a->raw_n = (size_t)nn;
+            a->raw_d = (size_t)dd;
+            break;
+        }
+        case OPT_DTYPE:
+            if (strcmp(value, "float32") == 0)
+                a->raw_dtype = KM_FLOAT32;
+            else if (strcmp(value, "float64") == 0)
+                a->raw_dtype = KM_FLOAT64;
+            else
+                return cli_usage(cmd,
+                                 "--dtype: '%s' is not one of float32, "
+                                 "float64",
+                                 value);
+            break;
         }
     }
     if (a->model_path == NULL)
@@ -120,11 +173,74 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
 }
 
 /* Everything the three commands do before their own computation. */
-typedef struct apply_ctx {
+typedef struct apply_ctx apply_ctx;
+static int open_stream(const cli_command *cmd, apply_ctx *c);
+
+struct apply_ctx {
     apply_args a;
     km_model *model;
     kmio_matrix X;
-} apply_ctx;
+    /* A float .npy or raw DATA is streamed in chunks instead of X: memory
+       stays bounded whatever the file size. */
+    bool streamed;
+    kmio_stream S;
+    km_dtype dtype; /* precision of the computation: the model's */
+    void *chunk;    /* APPLY_CHUNK rows */
+};
+
+/* Stream DATA when it is a raw file (--shape) or a float .npy file. */
+static int open_stream(const cli_command *cmd, apply_ctx *c)
+{
+    const char *path = c->a.data_path;
+    size_t len = strlen(path), elem, cm;
+    kmio_error err;
+    int r;
+
+    memset(&err, 0, sizeof err);
+    if (c->a.raw) {
+        if (strcmp(path, "-") == 0)
+            return cli_usage(cmd, "--shape: raw data must be a file, not "
+                                  "standard input");
+        r = kmio_stream_open_raw(&c->S, path, c->a.raw_n, c->a.raw_d,
+                                 c->a.raw_dtype, &err);
+    } else if (len >= 4 && strcmp(path + len - 4, ".npy") == 0) {
+        r = kmio_stream_open_npy(&c->S, path, &err);
+    } else {
+        return CLI_EXIT_OK;
+    }
+    if (r < 0) {
+        cli_error(cmd, "%s", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    if (r > 0)
+        return CLI_EXIT_OK; /* read whole, with the reader's messages */
+    c->streamed = true;
+    c->X.n = c->S.n;
+    c->X.d = c->S.d;
+    c->X.dtype = c->dtype;
+    elem = c->dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
+    cm = c->S.n < APPLY_CHUNK ? c->S.n : APPLY_CHUNK;
+    c->chunk = malloc(cm * c->S.d * elem);
+    if (c->chunk == NULL) {
+        cli_error(cmd, "out of memory for a %zu-row buffer", cm);
+        return CLI_EXIT_FAIL;
+    }
+    return cli_check_features(cmd, c->model, &c->X, path);
+}
+
+/* Rows [lo, lo + m) of streamed DATA into c->chunk; an exit code. */
+static int read_chunk(const cli_command *cmd, apply_ctx *c, size_t lo,
+                      size_t m)
+{
+    kmio_error err;
+
+    memset(&err, 0, sizeof err);
+    if (kmio_stream_read(&c->S, lo, m, c->dtype, c->chunk, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
 
 static int setup(const cli_command *cmd, int argc, char **argv, apply_ctx *c,
                  bool *help)
@@ -138,6 +254,10 @@ static int setup(const cli_command *cmd, int argc, char **argv, apply_ctx *c,
     rc = cli_load_model(cmd, c->a.model_path, &c->model);
     if (rc != CLI_EXIT_OK)
         return rc;
+    c->dtype = km_model_dtype(c->model);
+    rc = open_stream(cmd, c);
+    if (rc != CLI_EXIT_OK || c->streamed)
+        return rc;
     /* Data are read in the model's precision so results match the fit. */
     rc = cli_read_matrix(cmd, c->a.data_path,
                          cli_want_for(km_model_dtype(c->model)), &c->X);
@@ -148,6 +268,9 @@ static int setup(const cli_command *cmd, int argc, char **argv, apply_ctx *c,
 
 static void teardown(apply_ctx *c)
 {
+    if (c->streamed)
+        kmio_stream_close(&c->S);
+    free(c->chunk);
     kmio_matrix_free(&c->X);
     km_model_free(c->model);
 }
@@ -163,6 +286,292 @@ static int help_or(const cli_command *cmd, int rc, bool help)
 {
     if (help)
         cli_print_help(cmd, stdout);
+    return rc;
+}
+
+/* ---- streamed DATA: chunk by chunk, outputs appended as they come ---- */
+
+static int predict_streamed(const cli_command *cmd, apply_ctx *c)
+{
+    const size_t n = c->S.n, d = c->S.d;
+    const int k = km_model_n_clusters(c->model);
+    int32_t *lab = malloc(APPLY_CHUNK * sizeof *lab);
+    size_t *count = calloc((size_t)k, sizeof *count);
+    json_t *arr = NULL;
+    kmio_ostream o;
+    kmio_error err;
+    bool writing = c->a.output != NULL || !c->a.json;
+    int rc = CLI_EXIT_FAIL, st;
+
+    memset(&err, 0, sizeof err);
+    memset(&o, 0, sizeof o);
+    if (lab == NULL || count == NULL) {
+        cli_error(cmd, "out of memory");
+        goto out;
+    }
+    if (c->a.json && c->a.output == NULL)
+        arr = json_array();
+    if (writing && kmio_ostream_open_labels(&o, c->a.output ? c->a.output : "-",
+                                            n, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    for (size_t lo = 0; lo < n; lo += APPLY_CHUNK) {
+        size_t m = n - lo < APPLY_CHUNK ? n - lo : APPLY_CHUNK;
+
+        rc = read_chunk(cmd, c, lo, m);
+        if (rc != CLI_EXIT_OK)
+            goto fail;
+        st = c->dtype == KM_FLOAT32
+                 ? km_predict_f32(c->model, c->chunk, m, d, lab, NULL,
+                                  c->a.threads)
+                 : km_predict_f64(c->model, c->chunk, m, d, lab, NULL,
+                                  c->a.threads);
+        if (st != KM_OK) {
+            rc = library_error(cmd, c, st);
+            goto fail;
+        }
+        for (size_t i = 0; i < m; i++) {
+            count[lab[i]]++;
+            if (arr != NULL)
+                json_array_append_new(arr, json_integer(lab[i]));
+        }
+        if (writing && kmio_ostream_write(&o, lab, m, &err) != 0) {
+            cli_error(cmd, "%s", err.msg);
+            rc = CLI_EXIT_FAIL;
+            goto fail;
+        }
+    }
+    if (writing && kmio_ostream_commit(&o, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    rc = CLI_EXIT_OK;
+    if (c->a.json) {
+        json_t *obj = json_object(), *counts = json_array();
+        for (int j = 0; j < k; j++)
+            json_array_append_new(counts, json_integer((json_int_t)count[j]));
+        cli_json_set(obj, "n_samples", json_integer((json_int_t)n));
+        cli_json_set(obj, "n_clusters", json_integer(k));
+        cli_json_set(obj, "counts", counts);
+        if (arr != NULL) {
+            cli_json_set(obj, "labels", arr);
+            arr = NULL;
+        }
+        rc = cli_print_json(obj);
+    }
+    goto out;
+fail:
+    if (writing)
+        kmio_ostream_abort(&o);
+out:
+    json_decref(arr);
+    free(lab);
+    free(count);
+    return rc;
+}
+
+static int transform_streamed(const cli_command *cmd, apply_ctx *c)
+{
+    const size_t n = c->S.n, d = c->S.d;
+    const size_t k = (size_t)km_model_n_clusters(c->model);
+    const size_t elem = c->dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
+    void *dist = malloc(APPLY_CHUNK * k * elem);
+    json_t *rows = NULL;
+    kmio_ostream o;
+    kmio_error err;
+    bool writing = c->a.output != NULL || !c->a.json;
+    int rc = CLI_EXIT_FAIL, st;
+
+    memset(&err, 0, sizeof err);
+    memset(&o, 0, sizeof o);
+    if (dist == NULL) {
+        cli_error(cmd, "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    if (c->a.json && c->a.output == NULL)
+        rows = json_array();
+    if (writing && kmio_ostream_open_matrix(&o, c->a.output ? c->a.output : "-",
+                                            c->dtype, n, k, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        goto out;
+    }
+    for (size_t lo = 0; lo < n; lo += APPLY_CHUNK) {
+        size_t m = n - lo < APPLY_CHUNK ? n - lo : APPLY_CHUNK;
+
+        rc = read_chunk(cmd, c, lo, m);
+        if (rc != CLI_EXIT_OK)
+            goto fail;
+        st = c->dtype == KM_FLOAT32
+                 ? km_transform_f32(c->model, c->chunk, m, d, dist,
+                                    c->a.threads)
+                 : km_transform_f64(c->model, c->chunk, m, d, dist,
+                                    c->a.threads);
+        if (st != KM_OK) {
+            rc = library_error(cmd, c, st);
+            goto fail;
+        }
+        for (size_t i = 0; rows != NULL && i < m; i++) {
+            json_t *row = json_array();
+            for (size_t j = 0; j < k; j++)
+                json_array_append_new(
+                    row, json_real(c->dtype == KM_FLOAT32
+                                       ? (double)((float *)dist)[i * k + j]
+                                       : ((double *)dist)[i * k + j]));
+            json_array_append_new(rows, row);
+        }
+        if (writing && kmio_ostream_write(&o, dist, m, &err) != 0) {
+            cli_error(cmd, "%s", err.msg);
+            rc = CLI_EXIT_FAIL;
+            goto fail;
+        }
+    }
+    if (writing && kmio_ostream_commit(&o, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    rc = CLI_EXIT_OK;
+    if (c->a.json) {
+        json_t *obj = json_object();
+        cli_json_set(obj, "n_samples", json_integer((json_int_t)n));
+        cli_json_set(obj, "n_clusters", json_integer((json_int_t)k));
+        cli_json_set(obj, "dtype", json_string(cli_dtype_name(c->dtype)));
+        if (rows != NULL) {
+            cli_json_set(obj, "distances", rows);
+            rows = NULL;
+        }
+        rc = cli_print_json(obj);
+    }
+    goto out;
+fail:
+    if (writing)
+        kmio_ostream_abort(&o);
+out:
+    json_decref(rows);
+    free(dist);
+    return rc;
+}
+
+/* Weights of streamed DATA: streamed too when they are a float .npy,
+   else read whole (one value per row). */
+static int score_streamed(const cli_command *cmd, apply_ctx *c)
+{
+    const size_t n = c->S.n, d = c->S.d;
+    const size_t elem = c->dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
+    const char *wpath = c->a.weights;
+    kmio_stream WS;
+    kmio_matrix W;
+    kmio_error err;
+    bool w_streamed = false, any_positive = false;
+    void *wchunk = NULL;
+    double score = 0.0;
+    int rc = CLI_EXIT_OK, st;
+
+    memset(&W, 0, sizeof W);
+    memset(&err, 0, sizeof err);
+    if (wpath != NULL) {
+        size_t len = strlen(wpath);
+        int r = 1;
+
+        if (len >= 4 && strcmp(wpath + len - 4, ".npy") == 0) {
+            r = kmio_stream_open_npy(&WS, wpath, &err);
+            if (r < 0) {
+                cli_error(cmd, "%s", err.msg);
+                return CLI_EXIT_USAGE;
+            }
+        }
+        if (r == 0) {
+            w_streamed = true;
+            if (WS.d != 1 || WS.n != n) {
+                cli_error(cmd,
+                          "weights %s has %zu x %zu values; expected %zu, one "
+                          "per row of %s",
+                          wpath, WS.n, WS.d, n,
+                          cli_display_name(c->a.data_path));
+                rc = CLI_EXIT_USAGE;
+                goto out;
+            }
+            wchunk = malloc(APPLY_CHUNK * elem);
+            if (wchunk == NULL) {
+                cli_error(cmd, "out of memory");
+                rc = CLI_EXIT_FAIL;
+                goto out;
+            }
+        } else {
+            rc = cli_read_weights(cmd, wpath, c->dtype, n, c->a.data_path, &W);
+            if (rc != CLI_EXIT_OK)
+                goto out;
+        }
+    }
+    /* Per chunk: minus the chunk's inertia, summed in chunk order. */
+    for (size_t lo = 0; lo < n; lo += APPLY_CHUNK) {
+        size_t m = n - lo < APPLY_CHUNK ? n - lo : APPLY_CHUNK;
+        const void *w = NULL;
+        double part = 0.0;
+        bool positive = wpath == NULL;
+
+        rc = read_chunk(cmd, c, lo, m);
+        if (rc != CLI_EXIT_OK)
+            goto out;
+        if (w_streamed) {
+            if (kmio_stream_read(&WS, lo, m, c->dtype, wchunk, &err) != 0) {
+                cli_error(cmd, "%s", err.msg);
+                rc = CLI_EXIT_USAGE;
+                goto out;
+            }
+            w = wchunk;
+        } else if (wpath != NULL) {
+            w = (const char *)W.data + lo * elem;
+        }
+        for (size_t i = 0; w != NULL && i < m; i++) {
+            double v = c->dtype == KM_FLOAT32 ? (double)((const float *)w)[i]
+                                              : ((const double *)w)[i];
+            if (v < 0.0) {
+                char text[40];
+                cli_format_double(text, sizeof text, v);
+                cli_error(cmd, "weights %s: weight %zu is negative (%s)",
+                          wpath, lo + i + 1, text);
+                rc = CLI_EXIT_USAGE;
+                goto out;
+            }
+            positive |= v > 0.0;
+        }
+        any_positive |= positive;
+        if (!positive)
+            continue; /* a chunk of zero weights adds nothing */
+        st = c->dtype == KM_FLOAT32
+                 ? km_score_f32(c->model, c->chunk, m, d, w, &part,
+                                c->a.threads)
+                 : km_score_f64(c->model, c->chunk, m, d, w, &part,
+                                c->a.threads);
+        if (st != KM_OK) {
+            rc = library_error(cmd, c, st);
+            goto out;
+        }
+        score += part;
+    }
+    if (!any_positive) {
+        cli_error(cmd, "weights %s: all weights are zero", wpath);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (c->a.json) {
+        json_t *o = json_object();
+        cli_json_set(o, "score", json_real(score));
+        cli_json_set(o, "n_samples", json_integer((json_int_t)n));
+        rc = cli_print_json(o);
+    } else {
+        char text[40];
+        cli_format_double(text, sizeof text, score);
+        printf("%s\n", text);
+    }
+out:
+    if (w_streamed)
+        kmio_stream_close(&WS);
+    free(wchunk);
+    kmio_matrix_free(&W);
     return rc;
 }
 
@@ -209,6 +618,10 @@ static int run_predict(const cli_command *cmd, int argc, char **argv)
     rc = setup(cmd, argc, argv, &c, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
+    if (c.streamed) {
+        rc = predict_streamed(cmd, &c);
+        goto done;
+    }
     labels = malloc((c.X.n ? c.X.n : 1) * sizeof *labels);
     if (labels == NULL) {
         cli_error(cmd, "out of memory for %zu labels", c.X.n);
@@ -259,6 +672,10 @@ static int run_transform(const cli_command *cmd, int argc, char **argv)
     rc = setup(cmd, argc, argv, &c, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
+    if (c.streamed) {
+        rc = transform_streamed(cmd, &c);
+        goto done;
+    }
     k = (size_t)km_model_n_clusters(c.model);
     elem = c.X.dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
     if (k != 0 && c.X.n > SIZE_MAX / k / elem) {
@@ -335,6 +752,10 @@ static int run_score(const cli_command *cmd, int argc, char **argv)
     rc = setup(cmd, argc, argv, &c, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
+    if (c.streamed) {
+        rc = score_streamed(cmd, &c);
+        goto done;
+    }
     if (c.a.weights != NULL) {
         rc = cli_read_weights(cmd, c.a.weights, c.X.dtype, c.X.n, c.a.data_path,
                               &W);

@@ -412,6 +412,8 @@ static int run_demo(const cli_command *cmd, int argc, char **argv)
     if (rc == CLI_EXIT_OK)
         rc = cli_demo_digits(&dm);
     if (rc == CLI_EXIT_OK)
+        rc = cli_demo_minibatch(&dm);
+    if (rc == CLI_EXIT_OK)
         printf("Try it on your own data: kmeans help fit\n");
     km_model_free(model);
     cli_log_free(&dm.log);

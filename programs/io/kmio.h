@@ -104,4 +104,77 @@ int kmio_atomic_open(kmio_atomic *a, const char *path, kmio_error *err);
 int kmio_atomic_commit(kmio_atomic *a, kmio_error *err);
 void kmio_atomic_abort(kmio_atomic *a);
 
+/*
+ * Data larger than memory (kmio_stream.c): the rows of a float32/float64
+ * .npy (C order, 1-D or 2-D, either byte order) or of a headerless raw file
+ * of float32/float64 values, read on demand with pread into the caller's
+ * buffers, so that resident memory does not grow with the file.
+ */
+typedef struct kmio_stream {
+    km_dtype dtype; /* element type in the file */
+    size_t n;       /* rows */
+    size_t d;       /* columns (1 for a 1-D .npy) */
+    /* private */
+    int fd_;
+    int swap_;
+    size_t elem_;
+    uint64_t offset_;
+    unsigned char *buf_;
+    size_t buf_cap_;
+    char name_[1024];
+} kmio_stream;
+
+/*
+ * Open a .npy for streaming.  Returns 0 when it is a float32/float64 .npy
+ * that can be streamed; 1 when it is not (another dtype, a 3-D array, not a
+ * regular file, not a .npy at all: read it with kmio_read_matrix, which
+ * gives the proper message); -1 on error (err names the file: cannot open,
+ * truncated data, zero rows).  Close with kmio_stream_close in every case
+ * but -1 and 1 (which leave nothing open).
+ */
+int kmio_stream_open_npy(kmio_stream *s, const char *path, kmio_error *err);
+
+/* Open a raw file of n x d values of dtype (n = 0: from the file size,
+   which must then be whole rows).  Returns 0 or -1. */
+int kmio_stream_open_raw(kmio_stream *s, const char *path, size_t n, size_t d,
+                         km_dtype dtype, kmio_error *err);
+
+/* Rows [first, first + count) into out (count x d values of want,
+   converted from the file's type); every value must be finite (the message
+   names the row and column).  Returns 0 or -1. */
+int kmio_stream_read(kmio_stream *s, size_t first, size_t count, km_dtype want,
+                     void *out, kmio_error *err);
+
+/* Rows rows[0..count) (any order) into out, as kmio_stream_read. */
+int kmio_stream_gather(kmio_stream *s, const size_t *rows, size_t count,
+                       km_dtype want, void *out, kmio_error *err);
+
+void kmio_stream_close(kmio_stream *s);
+
+/*
+ * Outputs written chunk by chunk, atomically (kmio_atomic_*): n labels
+ * (.npy int32 1-D, or one integer a line) or an n x cols matrix (.npy of
+ * dtype, or CSV as kmio_write_matrix).  The total n is given at open; the
+ * rows are appended with kmio_ostream_write; commit fails unless exactly n
+ * rows were written.
+ */
+typedef struct kmio_ostream {
+    kmio_atomic a;
+    /* private */
+    int kind_; /* 0 labels, 1 matrix */
+    int npy_;
+    int open_;
+    km_dtype dtype_;
+    size_t n_, cols_, written_;
+} kmio_ostream;
+
+int kmio_ostream_open_labels(kmio_ostream *o, const char *path, size_t n,
+                             kmio_error *err);
+int kmio_ostream_open_matrix(kmio_ostream *o, const char *path, km_dtype dtype,
+                             size_t n, size_t cols, kmio_error *err);
+int kmio_ostream_write(kmio_ostream *o, const void *data, size_t rows,
+                       kmio_error *err);
+int kmio_ostream_commit(kmio_ostream *o, kmio_error *err);
+void kmio_ostream_abort(kmio_ostream *o);
+
 #endif

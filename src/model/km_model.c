@@ -30,6 +30,13 @@ km_model *km_model_alloc(int k, size_t d)
     return m;
 }
 
+int km_model_alloc_counts(km_model *m)
+{
+    if (m->counts == NULL)
+        m->counts = km_calloc_array((size_t)m->k, sizeof *m->counts);
+    return m->counts != NULL ? KM_OK : KM_ERR_NOMEM;
+}
+
 void km_model_sync(km_model *m)
 {
     size_t kd = (size_t)m->k * m->d;
@@ -49,6 +56,7 @@ void km_model_free(km_model *model)
         return;
     km_free(model->centers64);
     km_free(model->centers32);
+    km_free(model->counts);
     free(model);
 }
 

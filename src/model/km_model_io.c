@@ -44,6 +44,7 @@ _Static_assert(sizeof(double) == 8 && DBL_MANT_DIG == 53,
 #define KMF_CRC_LEN    4
 #define KMF_PARM_LEN   40
 #define KMF_FITR_LEN   44
+#define KMF_MBCT_FIXED 84 /* mbct: fixed part before the k counts */
 
 /* Smallest possible file: header, the three required sections with their
    fixed parts, END and the CRC (CENT payload excluded). */
@@ -272,6 +273,25 @@ static int centers_finite64(const double *c, size_t n)
     return 1;
 }
 
+/* The mini-batch state (section "mbct"): counts finite and >= 0, the
+   parameters in their ranges, a generator state that is not all zero
+   (xoshiro256** would then output only zeros). */
+static int mb_state_valid(const km_mb_state *mb, const double *counts,
+                          size_t k)
+{
+    if (mb->n_steps < 0 || mb->n_since_reassign < 0 ||
+        mb->batch_size_eff < 1 || mb->batch_size < 1 ||
+        !isfinite(mb->reassignment_ratio) || mb->reassignment_ratio < 0.0 ||
+        mb->max_no_improvement < 0 || mb->init_size < 0 ||
+        (mb->compute_labels != 0 && mb->compute_labels != 1) ||
+        (mb->rng[0] | mb->rng[1] | mb->rng[2] | mb->rng[3]) == 0)
+        return 0;
+    for (size_t j = 0; j < k; j++)
+        if (!isfinite(counts[j]) || counts[j] < 0.0)
+            return 0;
+    return 1;
+}
+
 /* ---- save ---- */
 
 static unsigned char *put_section(unsigned char *p, const char tag[4],
@@ -285,7 +305,7 @@ static unsigned char *put_section(unsigned char *p, const char tag[4],
 int km_model_save_mem(const km_model *model, void **buf, size_t *size)
 {
     kmf_fit f;
-    uint64_t cent_len;
+    uint64_t cent_len, mbct_len = 0;
     size_t kd, total;
     unsigned char *out, *p;
     const km_params *prm;
@@ -309,9 +329,17 @@ int km_model_save_mem(const km_model *model, void **buf, size_t *size)
     if (model->dtype == KM_FLOAT32 ? !centers_finite32(model->centers32, kd)
                                    : !centers_finite64(model->centers64, kd))
         return KM_ERR_ARG;
-    if (cent_len > (uint64_t)(SIZE_MAX - KMF_FIXED_LEN))
+    if (model->counts != NULL) {
+        if (!mb_state_valid(&model->mb, model->counts, kd / model->d))
+            return KM_ERR_ARG;
+        mbct_len = KMF_MBCT_FIXED + 8 * (uint64_t)f.k;
+    }
+    if (cent_len > (uint64_t)(SIZE_MAX - KMF_FIXED_LEN) ||
+        mbct_len > (uint64_t)(SIZE_MAX - KMF_FIXED_LEN - KMF_SECHDR_LEN) -
+                       cent_len)
         return KM_ERR_NOMEM;
-    total = KMF_FIXED_LEN + (size_t)cent_len;
+    total = KMF_FIXED_LEN + (size_t)cent_len +
+            (model->counts != NULL ? KMF_SECHDR_LEN + (size_t)mbct_len : 0);
     out = malloc(total);
     if (out == NULL)
         return KM_ERR_NOMEM;
@@ -350,6 +378,25 @@ int km_model_save_mem(const km_model *model, void **buf, size_t *size)
     } else {
         for (size_t i = 0; i < kd; i++, p += 8)
             put_f64(p, model->centers64[i]);
+    }
+
+    if (model->counts != NULL) {
+        const km_mb_state *mb = &model->mb;
+
+        p = put_section(p, "mbct", mbct_len);
+        put_u64(p + 0, (uint64_t)mb->n_steps);
+        put_u64(p + 8, (uint64_t)mb->n_since_reassign);
+        put_u64(p + 16, (uint64_t)mb->batch_size_eff);
+        put_i32(p + 24, (int32_t)mb->batch_size);
+        put_f64(p + 28, mb->reassignment_ratio);
+        put_i32(p + 36, (int32_t)mb->max_no_improvement);
+        put_u64(p + 40, (uint64_t)mb->init_size);
+        put_i32(p + 48, (int32_t)mb->compute_labels);
+        for (int i = 0; i < 4; i++)
+            put_u64(p + 52 + 8 * i, mb->rng[i]);
+        p += KMF_MBCT_FIXED;
+        for (size_t j = 0; j < (size_t)f.k; j++, p += 8)
+            put_f64(p, model->counts[j]);
     }
 
     p = put_section(p, "END ", 0);
@@ -400,7 +447,8 @@ static int tag_valid(const unsigned char *t)
  * "END ", which must be empty and immediately followed by the CRC.
  */
 static int walk_sections(const unsigned char *p, size_t size, kmf_section *parm,
-                         kmf_section *fitr, kmf_section *cent)
+                         kmf_section *fitr, kmf_section *cent,
+                         kmf_section *mbct)
 {
     size_t pos = KMF_HEADER_LEN;
     size_t end = size - KMF_CRC_LEN; /* where the CRC starts */
@@ -421,6 +469,8 @@ static int walk_sections(const unsigned char *p, size_t size, kmf_section *parm,
             s = fitr;
         else if (memcmp(tag, "CENT", 4) == 0)
             s = cent;
+        else if (memcmp(tag, "mbct", 4) == 0)
+            s = mbct;
         else if (is_lower(tag[0]))
             s = NULL;
         else
@@ -480,10 +530,51 @@ static int parse_fit(const kmf_section *s, kmf_fit *f)
     return KM_OK;
 }
 
+/* The mini-batch state into m (length already checked); 0 when a field is
+   invalid or memory runs out (reported as corrupt: the allocation is k
+   doubles, no larger than the centers already allocated). */
+static int parse_mbct(const kmf_section *s, km_model *m)
+{
+    const unsigned char *q = s->payload;
+    km_mb_state mb;
+    uint64_t u[4];
+    int32_t bsz, mni, cl;
+
+    u[0] = get_u64(q + 0);
+    u[1] = get_u64(q + 8);
+    u[2] = get_u64(q + 16);
+    u[3] = get_u64(q + 40);
+    for (int i = 0; i < 4; i++)
+        if (u[i] > (uint64_t)INT64_MAX)
+            return 0;
+    bsz = get_i32(q + 24);
+    mni = get_i32(q + 36);
+    cl = get_i32(q + 48);
+    memset(&mb, 0, sizeof mb);
+    mb.n_steps = (int64_t)u[0];
+    mb.n_since_reassign = (int64_t)u[1];
+    mb.batch_size_eff = (int64_t)u[2];
+    mb.batch_size = bsz;
+    mb.reassignment_ratio = get_f64(q + 28);
+    mb.max_no_improvement = mni;
+    mb.init_size = (int64_t)u[3];
+    mb.compute_labels = cl;
+    for (int i = 0; i < 4; i++)
+        mb.rng[i] = get_u64(q + 52 + 8 * i);
+    if (km_model_alloc_counts(m) != KM_OK)
+        return 0;
+    for (size_t j = 0; j < (size_t)m->k; j++)
+        m->counts[j] = get_f64(q + KMF_MBCT_FIXED + 8 * j);
+    if (!mb_state_valid(&mb, m->counts, (size_t)m->k))
+        return 0;
+    m->mb = mb;
+    return 1;
+}
+
 int km_model_load_mem(const void *buf, size_t size, km_model **model)
 {
     const unsigned char *p = buf;
-    kmf_section parm = {0}, fitr = {0}, cent = {0};
+    kmf_section parm = {0}, fitr = {0}, cent = {0}, mbct = {0};
     km_params prm;
     kmf_fit f;
     uint64_t cent_len;
@@ -512,7 +603,7 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model)
     if (get_u32(p + 12) != 0)
         return KM_ERR_CORRUPT;
 
-    st = walk_sections(p, size, &parm, &fitr, &cent);
+    st = walk_sections(p, size, &parm, &fitr, &cent, &mbct);
     if (st != KM_OK)
         return st;
     if (!parm.seen || !fitr.seen || !cent.seen)
@@ -525,6 +616,8 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model)
         return st;
     /* Sizes are checked against the bytes present before allocating. */
     if (!fit_valid(&f, &cent_len) || cent_len != cent.len)
+        return KM_ERR_CORRUPT;
+    if (mbct.seen && mbct.len != KMF_MBCT_FIXED + 8 * f.k)
         return KM_ERR_CORRUPT;
 
     kd = (size_t)f.k * (size_t)f.d;
@@ -546,6 +639,8 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model)
             m->centers64[i] = get_f64(cent.payload + 8 * i);
         st = centers_finite64(m->centers64, kd);
     }
+    if (st && mbct.seen)
+        st = parse_mbct(&mbct, m);
     if (!st) {
         km_model_free(m);
         return KM_ERR_CORRUPT;

@@ -1306,6 +1306,144 @@ static void test_fit_save_load_predict(void **state)
     km_model_free(back);
 }
 
+
+/* ---- the optional mini-batch section "mbct" ---- */
+
+/* A model with mini-batch state, saved: its buffer and where the mbct
+   payload starts. */
+static unsigned char *mbct_buf(size_t *size, size_t *payload)
+{
+    static const double X[16] = {0, 0, 0, 1, 1, 0, 1, 1,
+                                 9, 9, 9, 8, 8, 9, 8, 8};
+    km_minibatch_params p;
+    km_model *m = NULL;
+    void *buf;
+    unsigned char *b;
+
+    km_minibatch_params_init(&p);
+    p.base.n_clusters = 2;
+    p.base.seed = 3;
+    assert_int_equal(km_partial_fit_f64(&m, &p, X, 8, 2, NULL, NULL, NULL),
+                     KM_OK);
+    assert_int_equal(km_model_save_mem(m, &buf, size), KM_OK);
+    km_model_free(m);
+    b = buf;
+    /* canonical form plus one 12-byte header and 84 + 8 k bytes */
+    assert_int_equal(*size, 152 + 2 * 2 * 8 + 12 + 84 + 2 * 8);
+    for (size_t i = 16; i + 4 <= *size; i++)
+        if (memcmp(b + i, "mbct", 4) == 0) {
+            *payload = i + 12;
+            return b;
+        }
+    fail_msg("no mbct section");
+    return NULL;
+}
+
+static void test_mbct_roundtrip(void **state)
+{
+    size_t size, off, size2;
+    unsigned char *b = mbct_buf(&size, &off);
+    km_model *m = NULL;
+    void *again;
+    double counts[2];
+
+    (void)state;
+    assert_int_equal(km_model_load_mem(b, size, &m), KM_OK);
+    assert_true(km_model_has_counts(m));
+    assert_int_equal(km_model_counts(m, counts), KM_OK);
+    assert_true(counts[0] + counts[1] == 8.0);
+    /* saving the loaded model gives the same bytes */
+    assert_int_equal(km_model_save_mem(m, &again, &size2), KM_OK);
+    assert_int_equal(size2, size);
+    assert_memory_equal(again, b, size);
+    free(again);
+    km_model_free(m);
+    free(b);
+}
+
+static void test_mbct_invalid_fields(void **state)
+{
+    /* offset, bytes to write (little-endian u64 or f64), what it breaks */
+    struct {
+        size_t off;
+        int is_f64;
+        uint64_t u;
+        double f;
+    } bad[] = {
+        {0, 0, (uint64_t)1 << 63, 0},  /* n_steps negative */
+        {16, 0, 0, 0},                 /* batch_size_eff 0 */
+        {28, 1, 0, -0.5},              /* reassignment_ratio < 0 */
+        {28, 1, 0, NAN},               /* reassignment_ratio NaN */
+        {84, 1, 0, -1.0},              /* a negative count */
+        {92, 1, 0, INFINITY},          /* an infinite count */
+    };
+    size_t size, off;
+    unsigned char *b = mbct_buf(&size, &off);
+
+    (void)state;
+    for (size_t t = 0; t < sizeof bad / sizeof bad[0]; t++) {
+        unsigned char *c = malloc(size);
+        memcpy(c, b, size);
+        if (bad[t].is_f64)
+            wr_f64(c + off + bad[t].off, bad[t].f);
+        else
+            wr_u64(c + off + bad[t].off, bad[t].u);
+        fix_crc(c, size);
+        assert_int_equal(load_status(c, size), KM_ERR_CORRUPT);
+        free(c);
+    }
+    /* batch_size (i32 at 24) 0, compute_labels (i32 at 48) 2, a zero
+       generator state */
+    {
+        unsigned char *c = malloc(size);
+        memcpy(c, b, size);
+        wr_u32(c + off + 24, 0);
+        fix_crc(c, size);
+        assert_int_equal(load_status(c, size), KM_ERR_CORRUPT);
+        memcpy(c, b, size);
+        wr_u32(c + off + 48, 2);
+        fix_crc(c, size);
+        assert_int_equal(load_status(c, size), KM_ERR_CORRUPT);
+        memcpy(c, b, size);
+        memset(c + off + 52, 0, 32);
+        fix_crc(c, size);
+        assert_int_equal(load_status(c, size), KM_ERR_CORRUPT);
+        free(c);
+    }
+    free(b);
+}
+
+/* An mbct whose length is not 84 + 8 k is corrupt (it is a known optional
+   section); a second one too; a model without one loads without counts. */
+static void test_mbct_length_and_absence(void **state)
+{
+    size_t size, off, plain_size;
+    unsigned char *b = mbct_buf(&size, &off);
+    unsigned char *c = malloc(size + 8), *plain;
+    km_model *m = NULL;
+
+    (void)state;
+    /* shorten by one count: move END + CRC up by 8 bytes */
+    memcpy(c, b, size);
+    wr_u64(c + off - 8, 84 + 8);
+    memmove(c + off + 84 + 8, b + off + 84 + 16, size - (off + 84 + 16));
+    fix_crc(c, size - 8);
+    assert_int_equal(load_status(c, size - 8), KM_ERR_CORRUPT);
+
+    /* the model without its mbct section: no counts */
+    plain_size = size - (12 + 84 + 16);
+    plain = malloc(plain_size);
+    memcpy(plain, b, off - 12);
+    memcpy(plain + off - 12, b + off + 84 + 16, size - (off + 84 + 16));
+    fix_crc(plain, plain_size);
+    assert_int_equal(km_model_load_mem(plain, plain_size, &m), KM_OK);
+    assert_false(km_model_has_counts(m));
+    km_model_free(m);
+    free(plain);
+    free(c);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1342,6 +1480,9 @@ int main(void)
         cmocka_unit_test(test_save_file_mode),
         cmocka_unit_test(test_save_relative_path),
         cmocka_unit_test(test_fit_save_load_predict),
+        cmocka_unit_test(test_mbct_roundtrip),
+        cmocka_unit_test(test_mbct_invalid_fields),
+        cmocka_unit_test(test_mbct_length_and_absence),
     };
 
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
