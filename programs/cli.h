@@ -146,6 +146,15 @@ bool cli_parse_double(const cli_command *cmd, int id, const char *text,
 const char *cli_dtype_name(km_dtype dtype);
 const char *cli_init_name(km_init init);
 const char *cli_algorithm_name(km_algorithm algorithm);
+/* Values of the options every fitting command shares; each returns false
+   after a usage message when the value is invalid.
+   --n-init: "auto" (0) or an integer >= 1;  --tol: a number >= 0;
+   --dtype: float32 or float64. */
+bool cli_parse_n_init(const cli_command *cmd, int id, const char *text,
+                      int *out);
+bool cli_parse_tol(const cli_command *cmd, int id, const char *text,
+                   double *out);
+bool cli_parse_dtype(const cli_command *cmd, const char *text, kmio_want *out);
 /* --algorithm NAME: lloyd, elkan, hamerly or auto; false after a usage
    message otherwise. */
 bool cli_parse_algorithm(const cli_command *cmd, const char *text,

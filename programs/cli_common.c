@@ -364,6 +364,42 @@ const char *cli_init_name(km_init init)
     return "unknown";
 }
 
+bool cli_parse_n_init(const cli_command *cmd, int id, const char *text,
+                      int *out)
+{
+    if (strcmp(text, "auto") == 0) {
+        *out = 0;
+        return true;
+    }
+    return cli_parse_int(cmd, id, text, 1, INT_MAX, out);
+}
+
+bool cli_parse_tol(const cli_command *cmd, int id, const char *text,
+                   double *out)
+{
+    if (!cli_parse_double(cmd, id, text, out))
+        return false;
+    if (!(*out >= 0.0)) {
+        cli_usage(cmd, "--tol must be non-negative (got %s)", text);
+        return false;
+    }
+    return true;
+}
+
+bool cli_parse_dtype(const cli_command *cmd, const char *text, kmio_want *out)
+{
+    if (strcmp(text, "float32") == 0) {
+        *out = KMIO_WANT_F32;
+        return true;
+    }
+    if (strcmp(text, "float64") == 0) {
+        *out = KMIO_WANT_F64;
+        return true;
+    }
+    cli_usage(cmd, "--dtype: '%s' is not one of float32, float64", text);
+    return false;
+}
+
 bool cli_parse_algorithm(const cli_command *cmd, const char *text,
                          km_algorithm *out)
 {

@@ -127,9 +127,7 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
             }
             break;
         case OPT_N_INIT:
-            if (strcmp(value, "auto") == 0)
-                a->p.n_init = 0;
-            else if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.n_init))
+            if (!cli_parse_n_init(cmd, id, value, &a->p.n_init))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_MAX_ITER:
@@ -137,11 +135,8 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
                 return CLI_EXIT_USAGE;
             break;
         case OPT_TOL:
-            if (!cli_parse_double(cmd, id, value, &a->p.tol))
+            if (!cli_parse_tol(cmd, id, value, &a->p.tol))
                 return CLI_EXIT_USAGE;
-            if (a->p.tol < 0.0)
-                return cli_usage(cmd, "--tol must be non-negative (got %s)",
-                                 value);
             break;
         case OPT_ALGORITHM:
             if (!cli_parse_algorithm(cmd, value, &a->p.algorithm))
@@ -159,15 +154,8 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
             a->weights = value;
             break;
         case OPT_DTYPE:
-            if (strcmp(value, "float32") == 0)
-                a->want = KMIO_WANT_F32;
-            else if (strcmp(value, "float64") == 0)
-                a->want = KMIO_WANT_F64;
-            else
-                return cli_usage(cmd,
-                                 "--dtype: '%s' is not one of float32, "
-                                 "float64",
-                                 value);
+            if (!cli_parse_dtype(cmd, value, &a->want))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_MODEL:
             a->model = value;

@@ -364,20 +364,6 @@ static bool parse_init(const cli_command *cmd, const char *value, km_params *p,
     return true;
 }
 
-static bool parse_dtype(const cli_command *cmd, const char *value,
-                        kmio_want *want)
-{
-    if (strcmp(value, "float32") == 0)
-        *want = KMIO_WANT_F32;
-    else if (strcmp(value, "float64") == 0)
-        *want = KMIO_WANT_F64;
-    else {
-        cli_error(cmd, "--dtype: '%s' is not one of float32, float64", value);
-        return false;
-    }
-    return true;
-}
-
 /* Options shared by both commands.  Returns 1 when handled, 0 when not
    one of them, -1 on a usage error (printed). */
 static int parse_common(const cli_command *cmd, int id, const char *value,
@@ -420,7 +406,7 @@ static int parse_common(const cli_command *cmd, int id, const char *value,
         p->init_size = v;
         return 1;
     case OPT_DTYPE:
-        return parse_dtype(cmd, value, want) ? 1 : -1;
+        return cli_parse_dtype(cmd, value, want) ? 1 : -1;
     }
     return 0;
 }
@@ -461,10 +447,7 @@ static int parse_mb_args(const cli_command *cmd, int argc, char **argv,
             continue;
         switch (id) {
         case OPT_N_INIT:
-            if (strcmp(value, "auto") == 0)
-                a->p.base.n_init = 0;
-            else if (!cli_parse_int(cmd, id, value, 1, INT_MAX,
-                                    &a->p.base.n_init))
+            if (!cli_parse_n_init(cmd, id, value, &a->p.base.n_init))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_MAX_ITER:
@@ -472,11 +455,8 @@ static int parse_mb_args(const cli_command *cmd, int argc, char **argv,
                 return CLI_EXIT_USAGE;
             break;
         case OPT_TOL:
-            if (!cli_parse_double(cmd, id, value, &a->p.base.tol))
+            if (!cli_parse_tol(cmd, id, value, &a->p.base.tol))
                 return CLI_EXIT_USAGE;
-            if (a->p.base.tol < 0.0)
-                return cli_usage(cmd, "--tol must be non-negative (got %s)",
-                                 value);
             break;
         case OPT_MAX_NO_IMPROVEMENT:
             if (!cli_parse_int(cmd, id, value, 0, INT_MAX,

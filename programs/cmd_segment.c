@@ -80,7 +80,7 @@ static const cli_option segment_options[] = {
      "stop when the center shift is at most X times the mean color variance "
      "(default 1e-4)"},
     {OPT_ALGORITHM, "algorithm", 0, "NAME",
-     "lloyd, elkan or auto (default auto)"},
+     "lloyd, elkan, hamerly or auto (default auto)"},
     {OPT_SEED, "seed", 0, "N",
      "seed of all randomness, including --sample (default 0)"},
     {OPT_THREADS, "threads", 0, "N",
@@ -303,9 +303,7 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
                                  value);
             break;
         case OPT_N_INIT:
-            if (strcmp(value, "auto") == 0)
-                a->p.n_init = 0;
-            else if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.n_init))
+            if (!cli_parse_n_init(cmd, id, value, &a->p.n_init))
                 return CLI_EXIT_USAGE;
             break;
         case OPT_MAX_ITER:
@@ -313,24 +311,12 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
                 return CLI_EXIT_USAGE;
             break;
         case OPT_TOL:
-            if (!cli_parse_double(cmd, id, value, &a->p.tol))
+            if (!cli_parse_tol(cmd, id, value, &a->p.tol))
                 return CLI_EXIT_USAGE;
-            if (!(a->p.tol >= 0.0))
-                return cli_usage(cmd, "--tol must be non-negative (got %s)",
-                                 value);
             break;
         case OPT_ALGORITHM:
-            if (strcmp(value, "lloyd") == 0)
-                a->p.algorithm = KM_ALGO_LLOYD;
-            else if (strcmp(value, "elkan") == 0)
-                a->p.algorithm = KM_ALGO_ELKAN;
-            else if (strcmp(value, "auto") == 0)
-                a->p.algorithm = KM_ALGO_AUTO;
-            else
-                return cli_usage(cmd,
-                                 "--algorithm: '%s' is not one of lloyd, "
-                                 "elkan, auto",
-                                 value);
+            if (!cli_parse_algorithm(cmd, value, &a->p.algorithm))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_SEED:
             if (!cli_parse_u64(cmd, id, value, &a->p.seed))

@@ -11,11 +11,23 @@
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_cmd_fit,  &cli_cmd_predict, &cli_cmd_transform, &cli_cmd_score,
-    &cli_cmd_info, &cli_cmd_centers, &cli_cmd_demo,
-    &cli_cmd_silhouette, &cli_cmd_elbow, &cli_cmd_choose_k, &cli_cmd_segment,
-    &cli_cmd_classify, &cli_cmd_representatives, &cli_cmd_propagate,
-    &cli_cmd_semisupervised, &cli_cmd_minibatch, &cli_cmd_partial_fit,
+    &cli_cmd_fit,
+    &cli_cmd_predict,
+    &cli_cmd_transform,
+    &cli_cmd_score,
+    &cli_cmd_info,
+    &cli_cmd_centers,
+    &cli_cmd_demo,
+    &cli_cmd_silhouette,
+    &cli_cmd_elbow,
+    &cli_cmd_choose_k,
+    &cli_cmd_segment,
+    &cli_cmd_classify,
+    &cli_cmd_representatives,
+    &cli_cmd_propagate,
+    &cli_cmd_semisupervised,
+    &cli_cmd_minibatch,
+    &cli_cmd_partial_fit,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
