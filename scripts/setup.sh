@@ -3,12 +3,14 @@
 # Idempotent: apt-get runs only when a package is missing.  Run as root.
 set -eu
 
-# Build and library dependencies (see shared design notes / docs/building.md).
+# Build, library and test dependencies.  Debian's Python packages serve the
+# CLI tests (numpy, Pillow), the golden-file scripts (scikit-learn) and,
+# with GNU time, the benchmarks (bench/).
 PKGS="gcc cmake ninja-build pkg-config
       libopenblas-openmp-dev libjansson-dev libcmocka-dev zlib1g-dev
       libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core liblinear-dev
       python3 python3-numpy python3-sklearn python3-faiss python3-pil
-      python3-matplotlib"
+      python3-matplotlib time"
 
 missing=""
 for p in $PKGS; do
