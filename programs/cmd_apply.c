@@ -18,7 +18,6 @@ enum { OPT_OUTPUT, OPT_THREADS, OPT_JSON, OPT_WEIGHTS, OPT_SHAPE, OPT_DTYPE };
 /* Rows per chunk when DATA is streamed (a float .npy or a raw file). */
 #define APPLY_CHUNK ((size_t)65536)
 
-
 static const cli_option predict_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
      "write the labels to FILE, .csv or .npy (default: one per line on "
@@ -229,8 +228,7 @@ static int open_stream(const cli_command *cmd, apply_ctx *c)
 }
 
 /* Rows [lo, lo + m) of streamed DATA into c->chunk; an exit code. */
-static int read_chunk(const cli_command *cmd, apply_ctx *c, size_t lo,
-                      size_t m)
+static int read_chunk(const cli_command *cmd, apply_ctx *c, size_t lo, size_t m)
 {
     kmio_error err;
 
@@ -322,11 +320,10 @@ static int predict_streamed(const cli_command *cmd, apply_ctx *c)
         rc = read_chunk(cmd, c, lo, m);
         if (rc != CLI_EXIT_OK)
             goto fail;
-        st = c->dtype == KM_FLOAT32
-                 ? km_predict_f32(c->model, c->chunk, m, d, lab, NULL,
-                                  c->a.threads)
-                 : km_predict_f64(c->model, c->chunk, m, d, lab, NULL,
-                                  c->a.threads);
+        st = c->dtype == KM_FLOAT32 ? km_predict_f32(c->model, c->chunk, m, d,
+                                                     lab, NULL, c->a.threads)
+                                    : km_predict_f64(c->model, c->chunk, m, d,
+                                                     lab, NULL, c->a.threads);
         if (st != KM_OK) {
             rc = library_error(cmd, c, st);
             goto fail;
@@ -403,11 +400,10 @@ static int transform_streamed(const cli_command *cmd, apply_ctx *c)
         rc = read_chunk(cmd, c, lo, m);
         if (rc != CLI_EXIT_OK)
             goto fail;
-        st = c->dtype == KM_FLOAT32
-                 ? km_transform_f32(c->model, c->chunk, m, d, dist,
-                                    c->a.threads)
-                 : km_transform_f64(c->model, c->chunk, m, d, dist,
-                                    c->a.threads);
+        st = c->dtype == KM_FLOAT32 ? km_transform_f32(c->model, c->chunk, m, d,
+                                                       dist, c->a.threads)
+                                    : km_transform_f64(c->model, c->chunk, m, d,
+                                                       dist, c->a.threads);
         if (st != KM_OK) {
             rc = library_error(cmd, c, st);
             goto fail;
@@ -531,8 +527,8 @@ static int score_streamed(const cli_command *cmd, apply_ctx *c)
             if (v < 0.0) {
                 char text[40];
                 cli_format_double(text, sizeof text, v);
-                cli_error(cmd, "weights %s: weight %zu is negative (%s)",
-                          wpath, lo + i + 1, text);
+                cli_error(cmd, "weights %s: weight %zu is negative (%s)", wpath,
+                          lo + i + 1, text);
                 rc = CLI_EXIT_USAGE;
                 goto out;
             }
@@ -541,11 +537,10 @@ static int score_streamed(const cli_command *cmd, apply_ctx *c)
         any_positive |= positive;
         if (!positive)
             continue; /* a chunk of zero weights adds nothing */
-        st = c->dtype == KM_FLOAT32
-                 ? km_score_f32(c->model, c->chunk, m, d, w, &part,
-                                c->a.threads)
-                 : km_score_f64(c->model, c->chunk, m, d, w, &part,
-                                c->a.threads);
+        st = c->dtype == KM_FLOAT32 ? km_score_f32(c->model, c->chunk, m, d, w,
+                                                   &part, c->a.threads)
+                                    : km_score_f64(c->model, c->chunk, m, d, w,
+                                                   &part, c->a.threads);
         if (st != KM_OK) {
             rc = library_error(cmd, c, st);
             goto out;

@@ -41,8 +41,8 @@ struct km_model {
        km_minibatch_fit_* or km_partial_fit_*: what a later partial fit
        needs to continue the running means (saved in the optional "mbct"
        section of the model file). */
-    double *counts;      /* k accumulated sample weights per center */
-    km_mb_state mb;      /* valid when counts != NULL */
+    double *counts; /* k accumulated sample weights per center */
+    km_mb_state mb; /* valid when counts != NULL */
 };
 
 /* Allocate a model with both center arrays (uninitialized) for k x d.

@@ -276,13 +276,12 @@ static int centers_finite64(const double *c, size_t n)
 /* The mini-batch state (section "mbct"): counts finite and >= 0, the
    parameters in their ranges, a generator state that is not all zero
    (xoshiro256** would then output only zeros). */
-static int mb_state_valid(const km_mb_state *mb, const double *counts,
-                          size_t k)
+static int mb_state_valid(const km_mb_state *mb, const double *counts, size_t k)
 {
-    if (mb->n_steps < 0 || mb->n_since_reassign < 0 ||
-        mb->batch_size_eff < 1 || mb->batch_size < 1 ||
-        !isfinite(mb->reassignment_ratio) || mb->reassignment_ratio < 0.0 ||
-        mb->max_no_improvement < 0 || mb->init_size < 0 ||
+    if (mb->n_steps < 0 || mb->n_since_reassign < 0 || mb->batch_size_eff < 1 ||
+        mb->batch_size < 1 || !isfinite(mb->reassignment_ratio) ||
+        mb->reassignment_ratio < 0.0 || mb->max_no_improvement < 0 ||
+        mb->init_size < 0 ||
         (mb->compute_labels != 0 && mb->compute_labels != 1) ||
         (mb->rng[0] | mb->rng[1] | mb->rng[2] | mb->rng[3]) == 0)
         return 0;
@@ -335,8 +334,8 @@ int km_model_save_mem(const km_model *model, void **buf, size_t *size)
         mbct_len = KMF_MBCT_FIXED + 8 * (uint64_t)f.k;
     }
     if (cent_len > (uint64_t)(SIZE_MAX - KMF_FIXED_LEN) ||
-        mbct_len > (uint64_t)(SIZE_MAX - KMF_FIXED_LEN - KMF_SECHDR_LEN) -
-                       cent_len)
+        mbct_len >
+            (uint64_t)(SIZE_MAX - KMF_FIXED_LEN - KMF_SECHDR_LEN) - cent_len)
         return KM_ERR_NOMEM;
     total = KMF_FIXED_LEN + (size_t)cent_len +
             (model->counts != NULL ? KMF_SECHDR_LEN + (size_t)mbct_len : 0);

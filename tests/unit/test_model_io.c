@@ -1306,7 +1306,6 @@ static void test_fit_save_load_predict(void **state)
     km_model_free(back);
 }
 
-
 /* ---- the optional mini-batch section "mbct" ---- */
 
 /* A model with mini-batch state, saved: its buffer and where the mbct
@@ -1370,12 +1369,12 @@ static void test_mbct_invalid_fields(void **state)
         uint64_t u;
         double f;
     } bad[] = {
-        {0, 0, (uint64_t)1 << 63, 0},  /* n_steps negative */
-        {16, 0, 0, 0},                 /* batch_size_eff 0 */
-        {28, 1, 0, -0.5},              /* reassignment_ratio < 0 */
-        {28, 1, 0, NAN},               /* reassignment_ratio NaN */
-        {84, 1, 0, -1.0},              /* a negative count */
-        {92, 1, 0, INFINITY},          /* an infinite count */
+        {0, 0, (uint64_t)1 << 63, 0}, /* n_steps negative */
+        {16, 0, 0, 0},                /* batch_size_eff 0 */
+        {28, 1, 0, -0.5},             /* reassignment_ratio < 0 */
+        {28, 1, 0, NAN},              /* reassignment_ratio NaN */
+        {84, 1, 0, -1.0},             /* a negative count */
+        {92, 1, 0, INFINITY},         /* an infinite count */
     };
     size_t size, off;
     unsigned char *b = mbct_buf(&size, &off);
