@@ -1,7 +1,8 @@
 /*
  * km_kernels_impl.h - reference and BLAS kernels, written once for both
- * precisions.  Included by km_kernels.c with REAL, FN(), and for BLAS
- * GEMM the CBLAS routine name.
+ * precisions.  Included by km_kernels.c with REAL, FN(), the CBLAS GEMM
+ * routine's name, the kernel signature types ARGMIN2_FN and ROW_DISTS_FN,
+ * and SIMD_ACC_MAX_K.
  */
 
 static void FN(ref_sq_norms)(const REAL *X, size_t m, size_t d, REAL *out)
@@ -187,6 +188,28 @@ static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
 }
 #endif
 
+ARGMIN2_FN *FN(km_kernels_fast_argmin2)(void)
+{
+    return km_cpu_has_avx2() ? FN(km_simd_argmin2) : NULL;
+}
+
+ROW_DISTS_FN *FN(km_kernels_fast_row_dists)(void)
+{
+    return km_cpu_has_avx2() ? FN(km_simd_row_dists) : NULL;
+}
+
+int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
+{
+    if (!km_cpu_has_avx2())
+        return 0;
+    t->name = "avx2";
+    t->assign_block = FN(km_simd_assign);
+    t->soa = 1;
+    if (k <= SIMD_ACC_MAX_K && d <= 16)
+        t->accum_block = FN(km_simd_accum);
+    return 1;
+}
+
 void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
                         FN(km_kernels) * out)
 {
@@ -201,8 +224,12 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->accum_block = FN(ref_accum_block);
     out->argmin2 = FN(ref_argmin2);
     out->row_dists = FN(ref_row_dists);
+    if (id == KM_KERNEL_REF)
+        return; /* all reference: what the fast kernels are tested against */
     if (FN(km_kernels_fast_argmin2)() != NULL) {
-        /* Both AVX2 and both exact or order-free: any problem takes them. */
+        /* Both give the reference's values bit for bit (argmin2 may pick
+           another index among equal minima, which only feed the near-tie
+           re-check), so every other table takes them. */
         out->argmin2 = FN(km_kernels_fast_argmin2)();
         out->row_dists = FN(km_kernels_fast_row_dists)();
         out->fast_rows = 1;
@@ -212,8 +239,9 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
             return;
     }
 #ifdef KM_HAVE_BLAS
-    /* GEMM pays off once each row meets enough centers and features; below
-       that the direct loop is as fast (crossover measured in issue 3). */
+    /* GEMM pays off once each row meets enough centers and features; up to
+       16 features the SIMD kernel above wins (measured on W4 and W6,
+       docs/performance.md). */
     if (id == KM_KERNEL_BLAS || (id == KM_KERNEL_AUTO && d >= 16 && k >= 16)) {
         out->name = "blas";
         out->exact = 0;
