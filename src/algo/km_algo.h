@@ -32,6 +32,12 @@ typedef struct km_blocking {
 
 km_blocking km_blocking_for(size_t n, size_t k, size_t d);
 
+/* sums (k x d) and wsum (k) = the per-block partial sums bsums
+   (nb x k x d) and bw (nb x k) added in block order: the reduction that
+   makes the result independent of the thread count. */
+void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
+                      size_t k, size_t d, double *sums, double *wsum);
+
 /* The algorithm `auto` means for k clusters of d features (others are
    returned as they are).  Measured with bench/ (docs/performance.md): with
    the SIMD and GEMM kernels, Lloyd is fastest for few clusters; from about

@@ -39,6 +39,21 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d)
     return b;
 }
 
+void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
+                      size_t k, size_t d, double *sums, double *wsum)
+{
+    const size_t kd = k * d;
+
+    memset(sums, 0, kd * sizeof *sums);
+    memset(wsum, 0, k * sizeof *wsum);
+    for (size_t b = 0; b < nb; b++) {
+        for (size_t t = 0; t < kd; t++)
+            sums[t] += bsums[b * kd + t];
+        for (size_t j = 0; j < k; j++)
+            wsum[j] += bw[b * k + j];
+    }
+}
+
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t k, size_t d)
 {
     if (requested != KM_ALGO_AUTO)

@@ -234,19 +234,8 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
             total += bch[b];
         *changed = total;
     }
-    if (accumulate) {
-        memset(sums, 0, kd * sizeof *sums);
-        memset(wsum, 0, k * sizeof *wsum);
-        for (size_t b = 0; b < nb; b++) {
-            const double *s = bsums + b * kd;
-            const double *bwb = bw + b * k;
-
-            for (size_t t = 0; t < kd; t++)
-                sums[t] += s[t];
-            for (size_t j = 0; j < k; j++)
-                wsum[j] += bwb[j];
-        }
-    }
+    if (accumulate)
+        km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
     status = KM_OK;
 out:
     km_free(cn);

@@ -124,16 +124,8 @@ static void FN(hamerly_pass)(const FN(km_problem) * p, const REAL *C,
     *changed = 0;
     for (size_t b = 0; b < nb; b++)
         *changed += bch[b];
-    if (accumulate) {
-        memset(sums, 0, kd * sizeof *sums);
-        memset(wsum, 0, k * sizeof *wsum);
-        for (size_t b = 0; b < nb; b++) {
-            for (size_t t = 0; t < kd; t++)
-                sums[t] += bsums[b * kd + t];
-            for (size_t j = 0; j < k; j++)
-                wsum[j] += bw[b * k + j];
-        }
-    }
+    if (accumulate)
+        km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
 }
 
 int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
