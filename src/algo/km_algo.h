@@ -69,7 +69,6 @@ typedef struct km_run_result {
         int n_threads; /* > 0 */                                               \
         km_kernels_##SFX kern;                                                 \
         const REAL *xn; /* squared row norms when !kern.exact, else NULL */    \
-        REAL *xt;       /* when kern.soa: X by row blocks, feature-major */    \
         km_blocking blk;                                                       \
     } km_problem_##SFX;                                                        \
                                                                                \

@@ -25,22 +25,6 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     }
     FN(km_kernels_get)(kernel, k, d, &p->kern);
     p->blk = km_blocking_for(n, k, d);
-    if (p->kern.soa) {
-        /* Row block c, feature f, row r: xt[(c * d + f) * KM_ROW_BLOCK + r];
-           whole vectors load from it where rows would need a gather. */
-        const size_t nblk = (n + KM_ROW_BLOCK - 1) / KM_ROW_BLOCK;
-        REAL *xt = km_malloc_array(nblk * KM_ROW_BLOCK, d * sizeof *xt);
-
-        if (xt == NULL)
-            return KM_ERR_NOMEM;
-        for (size_t c = 0; c < nblk; c++)
-            for (size_t r = 0; r < KM_ROW_BLOCK && c * KM_ROW_BLOCK + r < n;
-                 r++)
-                for (size_t f = 0; f < d; f++)
-                    xt[(c * d + f) * KM_ROW_BLOCK + r] =
-                        X[(c * KM_ROW_BLOCK + r) * d + f];
-        p->xt = xt;
-    }
     if (!p->kern.exact) {
         REAL *xn = km_malloc_array(n, sizeof *xn);
 
@@ -57,15 +41,7 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
 void FN(km_problem_release)(FN(km_problem) * p)
 {
     km_free((void *)p->xn);
-    km_free(p->xt);
     p->xn = NULL;
-    p->xt = NULL;
-}
-
-/* The feature-major copy of the kernel row block starting at row r0. */
-static inline const REAL *FN(xt_block)(const FN(km_problem) * p, size_t r0)
-{
-    return p->xt ? p->xt + r0 * p->d : NULL;
 }
 
 /*
@@ -141,25 +117,28 @@ static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
 
     for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
         const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
+        /* The distances, where asked for (or needed for the inertia). */
+        REAL *mb = mind != NULL ? mind + r0 : inertia != NULL ? md : NULL;
 
-        if (p->kern.assign_block != NULL)
-            p->kern.assign_block(p->X + r0 * d, FN(xt_block)(p, r0), m, d, C, k,
-                                 lab, md);
-        else
+        if (p->kern.assign_block != NULL) {
+            /* Labels in place; the kernel counts the changes. */
+            ch += p->kern.assign_block(p->X + r0 * d, m, d, C, k, labels + r0,
+                                       mb);
+        } else {
             FN(assign_gemm)(p, C, cn, cn_max, r0, m, D, lab, md);
-        if (changed != NULL)
             for (size_t r = 0; r < m; r++)
                 ch += labels[r0 + r] != lab[r];
-        memcpy(labels + r0, lab, m * sizeof *lab);
+            memcpy(labels + r0, lab, m * sizeof *lab);
+            if (mind != NULL)
+                memcpy(mind + r0, md, m * sizeof *md);
+            mb = md;
+        }
         if (inertia != NULL)
             for (size_t r = 0; r < m; r++)
-                acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)md[r];
-        if (mind != NULL)
-            memcpy(mind + r0, md, m * sizeof *md);
+                acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)mb[r];
         if (sums != NULL)
-            p->kern.accum_block(p->X + r0 * d, FN(xt_block)(p, r0), m, d,
-                                p->w ? p->w + r0 : NULL, labels + r0, k, sums,
-                                wsum);
+            p->kern.accum_block(p->X + r0 * d, m, d, p->w ? p->w + r0 : NULL,
+                                labels + r0, k, sums, wsum);
     }
     if (inertia != NULL)
         *inertia = acc;

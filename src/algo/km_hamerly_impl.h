@@ -92,9 +92,8 @@ static void FN(hamerly_rows)(const FN(km_problem) * p, const REAL *C,
     for (size_t r0 = lo; sums != NULL && r0 < hi; r0 += KM_ROW_BLOCK) {
         const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-        p->kern.accum_block(p->X + r0 * d, p->xt ? p->xt + r0 * d : NULL, m, d,
-                            p->w ? p->w + r0 : NULL, labels + r0, k, sums,
-                            wsum);
+        p->kern.accum_block(p->X + r0 * d, m, d, p->w ? p->w + r0 : NULL,
+                            labels + r0, k, sums, wsum);
     }
 }
 

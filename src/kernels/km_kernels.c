@@ -23,37 +23,30 @@ static int km_cpu_has_avx2(void)
 #endif
 }
 
-/* SIMD_ACC_MAX_K: the SIMD accumulation makes one masked pass over a block
-   per cluster, so it beats the scalar loop (one pass in all) while k is
-   below about twice the lanes of a vector. */
-#define REAL           float
-#define REAL_EPS       FLT_EPSILON
-#define FN(name)       name##_f32
-#define CBLAS_GEMM     cblas_sgemm
-#define SIMD_ACC_MAX_K 16
-#define ARGMIN2_FN     km_argmin2_f32_fn
-#define ROW_DISTS_FN   km_row_dists_f32_fn
+#define REAL         float
+#define REAL_EPS     FLT_EPSILON
+#define FN(name)     name##_f32
+#define CBLAS_GEMM   cblas_sgemm
+#define ARGMIN2_FN   km_argmin2_f32_fn
+#define ROW_DISTS_FN km_row_dists_f32_fn
 #include "kernels/km_kernels_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef FN
 #undef CBLAS_GEMM
-#undef SIMD_ACC_MAX_K
 #undef ARGMIN2_FN
 #undef ROW_DISTS_FN
 
-#define REAL           double
-#define REAL_EPS       DBL_EPSILON
-#define FN(name)       name##_f64
-#define CBLAS_GEMM     cblas_dgemm
-#define SIMD_ACC_MAX_K 8
-#define ARGMIN2_FN     km_argmin2_f64_fn
-#define ROW_DISTS_FN   km_row_dists_f64_fn
+#define REAL         double
+#define REAL_EPS     DBL_EPSILON
+#define FN(name)     name##_f64
+#define CBLAS_GEMM   cblas_dgemm
+#define ARGMIN2_FN   km_argmin2_f64_fn
+#define ROW_DISTS_FN km_row_dists_f64_fn
 #include "kernels/km_kernels_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef FN
 #undef CBLAS_GEMM
-#undef SIMD_ACC_MAX_K
 #undef ARGMIN2_FN
 #undef ROW_DISTS_FN

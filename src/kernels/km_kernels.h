@@ -60,11 +60,11 @@ typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
  *                err_scale * (|x|^2 + |c|^2) of the canonical distance; xn
  *                and cn may be NULL.
  *   assign_block labels[i] = canonical argmin (ties to the lowest index)
- *                and mind[i] its canonical distance; NULL when the table
- *                assigns through dist_block and a re-check of near ties.
- * assign_block and accum_block get the rows twice: X row-major and, when
- * the table's soa flag is set, Xt, the same rows feature-major
- * (Xt[f * KM_ROW_BLOCK + i]; km_problem_setup builds it), else NULL.
+ *                and, when mind is not NULL, mind[i] its canonical
+ *                distance; labels holds the previous labels on entry (any
+ *                values) and the function returns how many changed.  NULL
+ *                when the table assigns through dist_block and a re-check
+ *                of near ties.
  *   argmin2      for rows of a GEMM block D (m x k, values D + cn[j]): the
  *                smallest value's index (best), the smallest (b1) and the
  *                second smallest (b2), for the near-tie test.
@@ -72,25 +72,23 @@ typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
  *                (m rows) to center j, from the centers transposed:
  *                Ct[f * kp + j], kp >= k a multiple of KM_CT_PAD.
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
- *                in double (w NULL: all 1), in an order that depends only
- *                on m, d and k.
+ *                in double (w NULL: all 1), in the order km_accum_local
+ *                defines below, which depends only on m, d and k.
  */
 typedef struct km_kernels_f32 {
     const char *name;
     int exact;
-    int soa;       /* the block kernels read Xt (below) */
     int fast_rows; /* row_dists is vectorized (beats dist_block for few
                       centers) */
     double err_scale;
     void (*sq_norms)(const float *X, size_t m, size_t d, float *out);
     void (*dist_block)(const float *X, size_t m, size_t d, const float *C,
                        size_t k, const float *xn, const float *cn, float *D);
-    void (*assign_block)(const float *X, const float *Xt, size_t m, size_t d,
-                         const float *C, size_t k, int32_t *labels,
-                         float *mind);
-    void (*accum_block)(const float *X, const float *Xt, size_t m, size_t d,
-                        const float *w, const int32_t *labels, size_t k,
-                        double *sums, double *wsum);
+    size_t (*assign_block)(const float *X, size_t m, size_t d, const float *C,
+                           size_t k, int32_t *labels, float *mind);
+    void (*accum_block)(const float *X, size_t m, size_t d, const float *w,
+                        const int32_t *labels, size_t k, double *sums,
+                        double *wsum);
     km_argmin2_f32_fn *argmin2;
     km_row_dists_f32_fn *row_dists;
 } km_kernels_f32;
@@ -98,19 +96,17 @@ typedef struct km_kernels_f32 {
 typedef struct km_kernels_f64 {
     const char *name;
     int exact;
-    int soa;       /* the block kernels read Xt (below) */
     int fast_rows; /* row_dists is vectorized (beats dist_block for few
                       centers) */
     double err_scale;
     void (*sq_norms)(const double *X, size_t m, size_t d, double *out);
     void (*dist_block)(const double *X, size_t m, size_t d, const double *C,
                        size_t k, const double *xn, const double *cn, double *D);
-    void (*assign_block)(const double *X, const double *Xt, size_t m, size_t d,
-                         const double *C, size_t k, int32_t *labels,
-                         double *mind);
-    void (*accum_block)(const double *X, const double *Xt, size_t m, size_t d,
-                        const double *w, const int32_t *labels, size_t k,
-                        double *sums, double *wsum);
+    size_t (*assign_block)(const double *X, size_t m, size_t d, const double *C,
+                           size_t k, int32_t *labels, double *mind);
+    void (*accum_block)(const double *X, size_t m, size_t d, const double *w,
+                        const int32_t *labels, size_t k, double *sums,
+                        double *wsum);
     km_argmin2_f64_fn *argmin2;
     km_row_dists_f64_fn *row_dists;
 } km_kernels_f64;
@@ -148,5 +144,25 @@ void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
 
 /* Rows per kernel call: D blocks are KM_ROW_BLOCK x k. */
 #define KM_ROW_BLOCK 256
+
+/*
+ * The order of accum_block's additions, which every implementation of it
+ * follows so that they all give the same bits.  With few enough centers
+ * and features (km_accum_local), row i of a call goes to copy i % 4 of
+ * local sums, zeroed at the start of the call; each copy holds per cluster
+ * the d weighted features then the weight (padded to KM_ACCUM_PAD(d)
+ * doubles); at the end, sums[j][f] += (copy0 + copy1) + (copy2 + copy3),
+ * feature by feature, and wsum[j] likewise.  Consecutive rows of one
+ * cluster then do not wait on each other's stores.  Otherwise each row is
+ * added straight into sums and wsum, in row order.  A weighted value is
+ * w_i * x_if in double, the weight w_i itself (1 when unweighted).
+ */
+#define KM_ACCUM_PAD(d) (((d) + 4) / 4 * 4)
+#define KM_ACCUM_LOCAL  128 /* most k * KM_ACCUM_PAD(d) kept locally */
+
+static inline int km_accum_local(size_t k, size_t d)
+{
+    return d <= KM_ACCUM_LOCAL && k <= KM_ACCUM_LOCAL / KM_ACCUM_PAD(d);
+}
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * km_kernels_impl.h - reference and BLAS kernels, written once for both
  * precisions.  Included by km_kernels.c with REAL, FN(), the CBLAS GEMM
- * routine's name, the kernel signature types ARGMIN2_FN and ROW_DISTS_FN,
- * and SIMD_ACC_MAX_K.
+ * routine's name and the kernel signature types ARGMIN2_FN and
+ * ROW_DISTS_FN.
  */
 
 static void FN(ref_sq_norms)(const REAL *X, size_t m, size_t d, REAL *out)
@@ -30,11 +30,12 @@ static void FN(ref_dist_block)(const REAL *X, size_t m, size_t d, const REAL *C,
 
 /* Canonical argmin: the distance to each center in turn, a strictly smaller
    one replacing the best, so ties keep the lowest index. */
-static void FN(ref_assign_block)(const REAL *X, const REAL *Xt, size_t m,
-                                 size_t d, const REAL *C, size_t k,
-                                 int32_t *labels, REAL *mind)
+static size_t FN(ref_assign_block)(const REAL *X, size_t m, size_t d,
+                                   const REAL *C, size_t k, int32_t *labels,
+                                   REAL *mind)
 {
-    (void)Xt;
+    size_t changed = 0;
+
     for (size_t i = 0; i < m; i++) {
         const REAL *x = X + i * d;
         REAL best = FN(km_sqdist)(x, C, d);
@@ -48,60 +49,51 @@ static void FN(ref_assign_block)(const REAL *X, const REAL *Xt, size_t m,
                 b = j;
             }
         }
+        changed += labels[i] != (int32_t)b;
         labels[i] = (int32_t)b;
-        mind[i] = best;
+        if (mind != NULL)
+            mind[i] = best;
     }
+    return changed;
 }
 
-/* Most k * d for which accumulation goes through local copies. */
-#define KM_ACCUM_LOCAL 256
-
-/*
- * Rows in order, each added to its cluster's sums in double.  With few
- * centers and features, row i goes to copy i % 4 of local sums, which are
- * added together at the end in a fixed order: consecutive rows of the same
- * cluster then do not wait on each other's stores.  d is a constant at the
- * call sites of small dimensions, so the feature loop unrolls.
- */
+/* The local copies of km_accum_local (km_kernels.h), row by row; d is a
+   constant at the call sites of small dimensions, so the loops unroll. */
 static inline __attribute__((always_inline)) void
 FN(accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
                 const int32_t *labels, size_t k, double *sums, double *wsum)
 {
-    double ls[4][KM_ACCUM_LOCAL], lw[4][KM_ACCUM_LOCAL];
+    const size_t dp = KM_ACCUM_PAD(d);
+    double ls[4 * KM_ACCUM_LOCAL];
 
-    for (size_t c = 0; c < 4; c++) {
-        memset(ls[c], 0, k * d * sizeof(double));
-        memset(lw[c], 0, k * sizeof(double));
-    }
+    memset(ls, 0, 4 * k * dp * sizeof *ls);
     for (size_t i = 0; i < m; i++) {
         const REAL *x = X + i * d;
-        const size_t c = i & 3, l = (size_t)labels[i];
-        double *s = ls[c] + l * d;
+        double *s = ls + ((i & 3) * k + (size_t)labels[i]) * dp;
+        const double wi = w != NULL ? (double)w[i] : 1.0;
 
-        if (w != NULL) {
-            const double wi = (double)w[i];
-
-            for (size_t f = 0; f < d; f++)
-                s[f] += wi * (double)x[f];
-            lw[c][l] += wi;
-        } else {
-            for (size_t f = 0; f < d; f++)
-                s[f] += (double)x[f];
-            lw[c][l] += 1.0;
-        }
+        for (size_t f = 0; f < d; f++)
+            s[f] += wi * (double)x[f];
+        s[d] += wi;
     }
-    for (size_t t = 0; t < k * d; t++)
-        sums[t] += ((ls[0][t] + ls[1][t]) + (ls[2][t] + ls[3][t]));
     for (size_t j = 0; j < k; j++)
-        wsum[j] += ((lw[0][j] + lw[1][j]) + (lw[2][j] + lw[3][j]));
+        for (size_t f = 0; f <= d; f++) {
+            const size_t t = j * dp + f, cs = k * dp;
+            const double v =
+                (ls[t] + ls[cs + t]) + (ls[2 * cs + t] + ls[3 * cs + t]);
+
+            if (f < d)
+                sums[j * d + f] += v;
+            else
+                wsum[j] += v;
+        }
 }
 
-static void FN(ref_accum_block)(const REAL *X, const REAL *Xt, size_t m,
-                                size_t d, const REAL *w, const int32_t *labels,
-                                size_t k, double *sums, double *wsum)
+static void FN(ref_accum_block)(const REAL *X, size_t m, size_t d,
+                                const REAL *w, const int32_t *labels, size_t k,
+                                double *sums, double *wsum)
 {
-    (void)Xt;
-    if (k * d <= KM_ACCUM_LOCAL && k <= KM_ACCUM_LOCAL) {
+    if (km_accum_local(k, d)) {
         switch (d) {
         case 1:
             FN(accum_local)(X, m, 1, w, labels, k, sums, wsum);
@@ -200,13 +192,11 @@ ROW_DISTS_FN *FN(km_kernels_fast_row_dists)(void)
 
 int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
 {
-    if (!km_cpu_has_avx2())
+    (void)k;
+    if (!km_cpu_has_avx2() || d > KM_SIMD_ASSIGN_MAX_D)
         return 0;
     t->name = "avx2";
     t->assign_block = FN(km_simd_assign);
-    t->soa = 1;
-    if (k <= SIMD_ACC_MAX_K && d <= 16)
-        t->accum_block = FN(km_simd_accum);
     return 1;
 }
 
@@ -215,7 +205,6 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
 {
     out->name = "reference";
     out->exact = 1;
-    out->soa = 0;
     out->fast_rows = 0;
     out->err_scale = 0;
     out->sq_norms = FN(ref_sq_norms);
@@ -233,6 +222,9 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         out->argmin2 = FN(km_kernels_fast_argmin2)();
         out->row_dists = FN(km_kernels_fast_row_dists)();
         out->fast_rows = 1;
+        /* Same order of additions as the reference (km_accum_local), so
+           the same bits, for any k and d. */
+        out->accum_block = FN(km_simd_accum);
     }
     if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
         if (FN(km_kernels_simd)(out, k, d))
@@ -252,7 +244,6 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         out->err_scale = 2.0 * (double)(d + 4) * (double)REAL_EPS;
         out->dist_block = FN(blas_dist_block);
         out->assign_block = NULL;
-        out->soa = 0;
     }
 #else
     (void)id;

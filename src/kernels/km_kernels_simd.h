@@ -9,17 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void km_simd_assign_f32(const float *X, const float *Xt, size_t m, size_t d,
-                        const float *C, size_t k, int32_t *labels, float *mind);
-void km_simd_assign_f64(const double *X, const double *Xt, size_t m, size_t d,
-                        const double *C, size_t k, int32_t *labels,
-                        double *mind);
-void km_simd_accum_f32(const float *X, const float *Xt, size_t m, size_t d,
-                       const float *w, const int32_t *labels, size_t k,
-                       double *sums, double *wsum);
-void km_simd_accum_f64(const double *X, const double *Xt, size_t m, size_t d,
-                       const double *w, const int32_t *labels, size_t k,
-                       double *sums, double *wsum);
+/* Most features the SIMD assignment handles (beyond, the reference). */
+#define KM_SIMD_ASSIGN_MAX_D 16
+
+size_t km_simd_assign_f32(const float *X, size_t m, size_t d, const float *C,
+                          size_t k, int32_t *labels, float *mind);
+size_t km_simd_assign_f64(const double *X, size_t m, size_t d, const double *C,
+                          size_t k, int32_t *labels, double *mind);
+void km_simd_accum_f32(const float *X, size_t m, size_t d, const float *w,
+                       const int32_t *labels, size_t k, double *sums,
+                       double *wsum);
+void km_simd_accum_f64(const double *X, size_t m, size_t d, const double *w,
+                       const int32_t *labels, size_t k, double *sums,
+                       double *wsum);
 
 void km_simd_argmin2_f32(const float *D, const float *cn, size_t m, size_t k,
                          int32_t *best, float *b1, float *b2);

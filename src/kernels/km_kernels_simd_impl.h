@@ -1,45 +1,53 @@
 /*
- * km_kernels_simd_impl.h - the fused distance + argmin kernel for low
- * dimensions, written once over a vector ISA (included by
- * km_kernels_avx2.c with REAL, FN() and the V_* macros of one vector type).
+ * km_kernels_simd_impl.h - the SIMD block kernels, written once over a
+ * vector ISA (included by km_kernels_avx2.c with REAL, FN(), the V_*
+ * macros of one vector type and four helpers of that type:
+ * FN(simd_load_rows) (LANES rows of X, row-major, into one vector per
+ * feature), FN(simd_put_labels) (store LANES labels, return how many
+ * differ from those there before), FN(simd_load4) (four values as doubles)
+ * and FN(simd_row_chunk) (chunk q of a row's accumulation slots as
+ * doubles: four features, or the last ones then the weight slot's 1 then
+ * zeros; see km_accum_local)).
  *
- * LANES rows are processed at once, one per vector lane: each feature of
- * the rows is loaded into a vector from the block's feature-major copy Xt, then
- * for each center the squared distance is accumulated feature by feature and
- * compared with the running minimum, entirely in registers; no distance matrix
- * is written.  Each lane performs exactly the canonical sequence (s = 0; s +=
- * (x_f - c_f)^2 in feature order; no FMA), and a strictly smaller distance
- * replaces the best, so labels and distances are bit-for-bit those of the
- * reference kernel.  Rows past the last full vector go through the scalar loop.
+ * Assignment: LANES rows are processed at once, one per vector lane: the
+ * rows are loaded and transposed in registers, then for each center the
+ * squared distance is accumulated feature by feature and compared with the
+ * running minimum, entirely in registers; no distance matrix is written and
+ * no transposed copy of the data is kept.  Each lane performs exactly the
+ * canonical sequence (s = 0; s += (x_f - c_f)^2 in feature order; no FMA),
+ * and a strictly smaller distance replaces the best, so labels and
+ * distances are bit-for-bit those of the reference kernel.  Rows past the
+ * last full pair of vectors go through the scalar loop.
  */
-
-#define KM_SIMD_MAX_D 16
 
 /* The vector part for rows [0, m - m % (2 LANES)), d known at each call
    site so that the compiler unrolls the feature loops for small d.  Two
    vectors of rows go together: the compare-and-blend chains of the running
    minima are independent, so their latencies overlap. */
 static inline __attribute__((always_inline)) size_t
-FN(simd_assign_body)(const REAL *Xt, size_t m, size_t d, const REAL *C,
-                     size_t k, int32_t *labels, REAL *mind)
+FN(simd_assign_body)(const REAL *X, size_t m, size_t d, const REAL *C, size_t k,
+                     int32_t *labels, REAL *mind, size_t *changed)
 {
-    V xa[KM_SIMD_MAX_D], xb[KM_SIMD_MAX_D];
-    size_t i = 0;
+    V xa[KM_SIMD_ASSIGN_MAX_D], xb[KM_SIMD_ASSIGN_MAX_D];
+    size_t i = 0, ch = 0;
 
     for (; i + 2 * LANES <= m; i += 2 * LANES) {
         V best_a = V_SET1((REAL)INFINITY), best_b = best_a;
         V idx_a = V_SET1(0), idx_b = idx_a, jv = V_SET1(0);
         const V one = V_SET1(1);
 
-        for (size_t f = 0; f < d; f++) {
-            xa[f] = V_LOADU(Xt + f * KM_ROW_BLOCK + i);
-            xb[f] = V_LOADU(Xt + f * KM_ROW_BLOCK + i + LANES);
-        }
+        FN(simd_load_rows)(X + i * d, d, xa);
+        FN(simd_load_rows)(X + (i + LANES) * d, d, xb);
         for (size_t j = 0; j < k; j++) {
             const REAL *c = C + j * d;
-            V sa = V_SET1(0), sb = sa;
+            /* The canonical sum starts at 0, and 0 + t * t is t * t
+               exactly (a square is never -0), so it starts at feature 0's
+               term: one addition less. */
+            const V c0 = V_SET1(c[0]);
+            const V ta0 = V_SUB(xa[0], c0), tb0 = V_SUB(xb[0], c0);
+            V sa = V_MUL(ta0, ta0), sb = V_MUL(tb0, tb0);
 
-            for (size_t f = 0; f < d; f++) {
+            for (size_t f = 1; f < d; f++) {
                 const V cf = V_SET1(c[f]);
                 V ta = V_SUB(xa[f], cf), tb = V_SUB(xb[f], cf);
 
@@ -56,36 +64,42 @@ FN(simd_assign_body)(const REAL *Xt, size_t m, size_t d, const REAL *C,
             }
             jv = V_ADD(jv, one);
         }
-        V_STORE(mind + i, best_a);
-        V_STORE(mind + i + LANES, best_b);
-        V_STORE_LABELS(labels + i, idx_a);
-        V_STORE_LABELS(labels + i + LANES, idx_b);
+        if (mind != NULL) {
+            V_STORE(mind + i, best_a);
+            V_STORE(mind + i + LANES, best_b);
+        }
+        ch += FN(simd_put_labels)(labels + i, idx_a);
+        ch += FN(simd_put_labels)(labels + i + LANES, idx_b);
     }
+    *changed = ch;
     return i;
 }
 
-void FN(km_simd_assign)(const REAL *X, const REAL *Xt, size_t m, size_t d,
-                        const REAL *C, size_t k, int32_t *labels, REAL *mind)
+size_t FN(km_simd_assign)(const REAL *X, size_t m, size_t d, const REAL *C,
+                          size_t k, int32_t *labels, REAL *mind)
 {
-    size_t i;
+    size_t i, ch;
 
     switch (d) {
     case 1:
-        i = FN(simd_assign_body)(Xt, m, 1, C, k, labels, mind);
+        i = FN(simd_assign_body)(X, m, 1, C, k, labels, mind, &ch);
         break;
     case 2:
-        i = FN(simd_assign_body)(Xt, m, 2, C, k, labels, mind);
+        i = FN(simd_assign_body)(X, m, 2, C, k, labels, mind, &ch);
         break;
     case 3:
-        i = FN(simd_assign_body)(Xt, m, 3, C, k, labels, mind);
+        i = FN(simd_assign_body)(X, m, 3, C, k, labels, mind, &ch);
         break;
     case 4:
-        i = FN(simd_assign_body)(Xt, m, 4, C, k, labels, mind);
+        i = FN(simd_assign_body)(X, m, 4, C, k, labels, mind, &ch);
         break;
     default:
-        i = d <= KM_SIMD_MAX_D
-                ? FN(simd_assign_body)(Xt, m, d, C, k, labels, mind)
-                : 0;
+        if (d <= KM_SIMD_ASSIGN_MAX_D) {
+            i = FN(simd_assign_body)(X, m, d, C, k, labels, mind, &ch);
+        } else {
+            i = 0;
+            ch = 0;
+        }
         break;
     }
     for (; i < m; i++) {
@@ -101,124 +115,137 @@ void FN(km_simd_assign)(const REAL *X, const REAL *Xt, size_t m, size_t d,
                 b = j;
             }
         }
+        ch += labels[i] != (int32_t)b;
         labels[i] = (int32_t)b;
-        mind[i] = best;
+        if (mind != NULL)
+            mind[i] = best;
     }
+    return ch;
 }
 
 /*
- * Weighted per-cluster sums of a block of rows (at most KM_ROW_BLOCK), for
- * few centers (see km_kernels.c) and d <= KM_SIMD_MAX_D.  For each cluster j
- * in turn, each vector of rows is masked by (label == j), widened to double
- * (DH double vectors per row vector) and added into two sets of double
- * accumulators, even vectors into one and odd into the other (independent
- * chains); at the end the accumulators are added lane by lane in a fixed
- * order.  Sums are in double, as everywhere: products by weights too.  The
- * order depends only on m, d and k, so every algorithm using this kernel
- * gets the same bits from the same labels.
+ * Weighted per-cluster sums of a block of rows, in the order of
+ * km_accum_local (km_kernels.h): the reference's additions, four lanes at
+ * a time.  A row becomes KM_ACCUM_PAD(d) / 4 double vectors (features,
+ * then the weight slot holding 1, then zeros), multiplied by the row's
+ * weight when there are weights (1 * w = w, w * x_f as the reference), and
+ * added to its cluster's slot in local copy i % 4.  Every lane of the sums
+ * sees exactly the reference's sequence of additions.
  */
-static inline __attribute__((always_inline)) size_t
-FN(simd_accum_body)(const REAL *Xt, size_t m, size_t d, const REAL *w,
-                    const int32_t *labels, size_t k, double *sums, double *wsum)
+/* The local copies, one per thread, all zero between calls (each call
+   zeroes what it used while reducing). */
+static _Thread_local double FN(accum_copies)[4 * KM_ACCUM_LOCAL]
+    __attribute__((aligned(32)));
+
+/* Add rows [i, i + nr) (nr <= 4) to their slots of copies 0 .. nr - 1,
+   chunk by chunk: the slots of different copies never overlap, so all
+   loads go before the stores. */
+static inline __attribute__((always_inline)) void
+FN(simd_accum_rows)(const REAL *X, size_t i, size_t nr, size_t d, const REAL *w,
+                    const int32_t *labels, size_t k, double *ls)
 {
-    V lab[KM_ROW_BLOCK / LANES];
-    double lanes[4];
-    const size_t nv = m / (2 * LANES) * 2;
-    const V one = V_SET1(1);
+    const size_t dp = KM_ACCUM_PAD(d), nq = dp / 4;
+    double *s[4];
 
-    for (size_t v = 0; v < nv; v++)
-        lab[v] = V_LOAD_LABELS(labels + v * LANES);
-    for (size_t j = 0; j < k; j++) {
-        const V jv = V_SET1((REAL)j);
-        __m256d acc[2][KM_SIMD_MAX_D][DH], cnt[2][DH];
+    for (size_t c = 0; c < nr; c++)
+        s[c] = ls + (c * k + (size_t)labels[i + c]) * dp;
+    for (size_t q = 0; q < nq; q++) {
+        __m256d a[4];
 
-        for (size_t c = 0; c < 2; c++)
-            for (size_t h = 0; h < DH; h++) {
-                cnt[c][h] = _mm256_setzero_pd();
-                for (size_t f = 0; f < d; f++)
-                    acc[c][f][h] = _mm256_setzero_pd();
-            }
-        for (size_t v = 0; v < nv; v++) {
-            const size_t c = v & 1;
-            const V mask = V_CMPEQ(lab[v], jv);
-
-            if (w != NULL) {
-                const V mw = V_AND(mask, V_LOADU(w + v * LANES));
-
-                for (size_t h = 0; h < DH; h++) {
-                    const __m256d wd = V_TO_D(mw, h);
-
-                    cnt[c][h] = _mm256_add_pd(cnt[c][h], wd);
-                    for (size_t f = 0; f < d; f++) {
-                        const V x = V_LOADU(Xt + f * KM_ROW_BLOCK + v * LANES);
-
-                        acc[c][f][h] = _mm256_add_pd(
-                            acc[c][f][h], _mm256_mul_pd(V_TO_D(x, h), wd));
-                    }
-                }
-            } else {
-                const V mc = V_AND(mask, one);
-
-                for (size_t h = 0; h < DH; h++) {
-                    cnt[c][h] = _mm256_add_pd(cnt[c][h], V_TO_D(mc, h));
-                    for (size_t f = 0; f < d; f++) {
-                        const V x = V_AND(
-                            mask, V_LOADU(Xt + f * KM_ROW_BLOCK + v * LANES));
-
-                        acc[c][f][h] =
-                            _mm256_add_pd(acc[c][f][h], V_TO_D(x, h));
-                    }
-                }
-            }
+        for (size_t c = 0; c < nr; c++) {
+            a[c] = FN(simd_row_chunk)(X + (i + c) * d, q, d);
+            if (w != NULL)
+                a[c] = _mm256_mul_pd(a[c], _mm256_set1_pd((double)w[i + c]));
+            a[c] = _mm256_add_pd(_mm256_load_pd(s[c] + 4 * q), a[c]);
         }
-        for (size_t f = 0; f <= d; f++) {
-            double s = 0.0;
-
-            for (size_t c = 0; c < 2; c++)
-                for (size_t h = 0; h < DH; h++) {
-                    _mm256_storeu_pd(lanes, f < d ? acc[c][f][h] : cnt[c][h]);
-                    s += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-                }
-            if (f < d)
-                sums[j * d + f] += s;
-            else
-                wsum[j] += s;
-        }
+        for (size_t c = 0; c < nr; c++)
+            _mm256_store_pd(s[c] + 4 * q, a[c]);
     }
-    return nv * LANES;
 }
 
-void FN(km_simd_accum)(const REAL *X, const REAL *Xt, size_t m, size_t d,
-                       const REAL *w, const int32_t *labels, size_t k,
-                       double *sums, double *wsum)
+static inline __attribute__((always_inline)) void
+FN(simd_accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
+                     const int32_t *labels, size_t k, double *sums,
+                     double *wsum)
 {
-    size_t i;
+    const size_t dp = KM_ACCUM_PAD(d), nq = dp / 4, cs = k * dp;
+    double *ls = FN(accum_copies);
+    double v[4] __attribute__((aligned(32)));
+    const size_t m4 = m / 4 * 4;
 
-    switch (d) {
-    case 1:
-        i = FN(simd_accum_body)(Xt, m, 1, w, labels, k, sums, wsum);
-        break;
-    case 2:
-        i = FN(simd_accum_body)(Xt, m, 2, w, labels, k, sums, wsum);
-        break;
-    case 3:
-        i = FN(simd_accum_body)(Xt, m, 3, w, labels, k, sums, wsum);
-        break;
-    case 4:
-        i = FN(simd_accum_body)(Xt, m, 4, w, labels, k, sums, wsum);
-        break;
-    default:
-        i = FN(simd_accum_body)(Xt, m, d, w, labels, k, sums, wsum);
-        break;
+    if (w != NULL)
+        for (size_t i = 0; i < m4; i += 4)
+            FN(simd_accum_rows)(X, i, 4, d, w, labels, k, ls);
+    else
+        for (size_t i = 0; i < m4; i += 4)
+            FN(simd_accum_rows)(X, i, 4, d, NULL, labels, k, ls);
+    for (size_t i = m4; i < m; i++) /* row i to copy i % 4 */
+        FN(simd_accum_rows)(X, i, 1, d, w, labels, k, ls + (i - m4) * cs);
+    for (size_t j = 0; j < k; j++)
+        for (size_t q = 0; q < nq; q++) {
+            const size_t t = j * dp + 4 * q;
+            const __m256d zero = _mm256_setzero_pd();
+
+            _mm256_store_pd(
+                v,
+                _mm256_add_pd(_mm256_add_pd(_mm256_load_pd(ls + t),
+                                            _mm256_load_pd(ls + cs + t)),
+                              _mm256_add_pd(_mm256_load_pd(ls + 2 * cs + t),
+                                            _mm256_load_pd(ls + 3 * cs + t))));
+            for (size_t c = 0; c < 4; c++)
+                _mm256_store_pd(ls + c * cs + t, zero);
+            for (size_t l = 0; l < 4; l++) {
+                const size_t f = 4 * q + l;
+
+                if (f < d)
+                    sums[j * d + f] += v[l];
+                else if (f == d)
+                    wsum[j] += v[l];
+            }
+        }
+}
+
+void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
+                       const int32_t *labels, size_t k, double *sums,
+                       double *wsum)
+{
+    const size_t d4 = d / 4 * 4;
+
+    if (km_accum_local(k, d)) {
+        switch (d) {
+        case 1:
+            FN(simd_accum_local)(X, m, 1, w, labels, k, sums, wsum);
+            return;
+        case 2:
+            FN(simd_accum_local)(X, m, 2, w, labels, k, sums, wsum);
+            return;
+        case 3:
+            FN(simd_accum_local)(X, m, 3, w, labels, k, sums, wsum);
+            return;
+        case 4:
+            FN(simd_accum_local)(X, m, 4, w, labels, k, sums, wsum);
+            return;
+        default:
+            FN(simd_accum_local)(X, m, d, w, labels, k, sums, wsum);
+            return;
+        }
     }
-    for (; i < m; i++) {
+    /* Straight into sums: whole groups of four features as vectors, the
+       rest one by one, each lane the reference's addition. */
+    for (size_t i = 0; i < m; i++) {
         const REAL *x = X + i * d;
-        const double wi = w ? (double)w[i] : 1.0;
-        double *s = sums + (size_t)labels[i] * d;
+        const size_t l = (size_t)labels[i];
+        const double wi = w != NULL ? (double)w[i] : 1.0;
+        const __m256d wv = _mm256_set1_pd(wi);
+        double *s = sums + l * d;
 
-        for (size_t f = 0; f < d; f++)
+        for (size_t f = 0; f < d4; f += 4)
+            _mm256_storeu_pd(
+                s + f, _mm256_add_pd(_mm256_loadu_pd(s + f),
+                                     _mm256_mul_pd(FN(simd_load4)(x + f), wv)));
+        for (size_t f = d4; f < d; f++)
             s[f] += wi * (double)x[f];
-        wsum[labels[i]] += wi;
+        wsum[l] += wi;
     }
 }
 

@@ -371,10 +371,12 @@ static void test_kernels_agree(void **state)
 }
 
 /* The SIMD kernel gives the reference kernel's labels and distances bit for
-   bit, on data full of exact ties, for every dimension it handles. */
+   bit, on data full of exact ties, for every dimension it handles (each
+   way of loading rows: d = 1, 2, 3, 4 and the gathers), with the same
+   count of changed labels, and without distances when none are asked. */
 static void test_simd_kernel_agrees(void **state)
 {
-    const size_t dims[] = {1, 2, 3, 5, 8, 16, 17};
+    const size_t dims[] = {1, 2, 3, 4, 5, 8, 16, 17};
     km_kernels_f32 r32, s32;
     km_kernels_f64 r64, s64;
 
@@ -390,9 +392,10 @@ static void test_simd_kernel_agrees(void **state)
         double *X = malloc(m * d * sizeof *X), *C = malloc(k * d * sizeof *C);
         float *Xf = malloc(m * d * sizeof *Xf),
               *Cf = malloc(k * d * sizeof *Cf);
-        int32_t la[203], lb[203];
+        int32_t la[203], lb[203], lc[203];
         double da[203], db[203];
         float fa[203], fb[203];
+        size_t ca, cb, cc;
         km_rng r;
 
         km_rng_seed(&r, 40 + t);
@@ -405,28 +408,122 @@ static void test_simd_kernel_agrees(void **state)
             C[i] = i % 5 ? (double)km_rng_below(&r, 4) : td_normal(&r);
             Cf[i] = (float)C[i];
         }
-        /* the feature-major copy the SIMD kernels read */
-        double *Xt = malloc(KM_ROW_BLOCK * d * sizeof *Xt);
-        float *Xtf = malloc(KM_ROW_BLOCK * d * sizeof *Xtf);
+        /* previous labels: some right, some wrong, some -1 */
         for (size_t i = 0; i < m; i++)
-            for (size_t f = 0; f < d; f++) {
-                Xt[f * KM_ROW_BLOCK + i] = X[i * d + f];
-                Xtf[f * KM_ROW_BLOCK + i] = Xf[i * d + f];
-            }
-        r64.assign_block(X, NULL, m, d, C, k, la, da);
-        s64.assign_block(X, Xt, m, d, C, k, lb, db);
+            la[i] = lb[i] = lc[i] = (int32_t)km_rng_below(&r, k + 1) - 1;
+        ca = r64.assign_block(X, m, d, C, k, la, da);
+        cb = s64.assign_block(X, m, d, C, k, lb, db);
+        cc = s64.assign_block(X, m, d, C, k, lc, NULL);
         assert_memory_equal(la, lb, sizeof la);
+        assert_memory_equal(la, lc, sizeof la);
         assert_memory_equal(da, db, sizeof da);
-        r32.assign_block(Xf, NULL, m, d, Cf, k, la, fa);
-        s32.assign_block(Xf, Xtf, m, d, Cf, k, lb, fb);
+        assert_true(ca == cb && ca == cc);
+        assert_true(ca > 0);
+        /* again from the right labels: nothing changes */
+        assert_true(s64.assign_block(X, m, d, C, k, lb, db) == 0);
+        for (size_t i = 0; i < m; i++)
+            la[i] = lb[i] = (int32_t)km_rng_below(&r, k + 1) - 1;
+        ca = r32.assign_block(Xf, m, d, Cf, k, la, fa);
+        cb = s32.assign_block(Xf, m, d, Cf, k, lb, fb);
         assert_memory_equal(la, lb, sizeof la);
         assert_memory_equal(fa, fb, sizeof fa);
+        assert_true(ca == cb);
+        assert_true(s32.assign_block(Xf, m, d, Cf, k, lb, NULL) == 0);
         free(X);
         free(C);
         free(Xf);
         free(Cf);
-        free(Xt);
-        free(Xtf);
+    }
+}
+
+/* The SIMD accumulation gives the reference's sums bit for bit, weighted
+   and not, through local copies (few centers) and straight into the sums
+   (many), for dimensions that fill whole vectors of four and those that
+   do not; and the sums are right (checked against a plain loop in long
+   double within rounding). */
+static void test_simd_accum_agrees(void **state)
+{
+    const size_t acc_shapes[][2] = {{1, 3},  {2, 5},  {3, 8},  {4, 7},
+                                    {5, 16}, {7, 9},  {8, 12}, {16, 3},
+                                    {2, 90}, {9, 40}, {33, 4}, {16, 100}};
+    km_kernels_f32 r32, s32;
+    km_kernels_f64 r64, s64;
+
+    (void)state;
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
+    km_kernels_get_f32(KM_KERNEL_SIMD, 8, 2, &s32);
+    km_kernels_get_f64(KM_KERNEL_SIMD, 8, 2, &s64);
+    if (s64.accum_block == r64.accum_block)
+        skip(); /* no SIMD on this CPU */
+    for (size_t t = 0; t < sizeof acc_shapes / sizeof acc_shapes[0]; t++) {
+        const size_t d = acc_shapes[t][0], k = acc_shapes[t][1], m = 251;
+        double *X = malloc(m * d * sizeof *X), *w = malloc(m * sizeof *w);
+        float *Xf = malloc(m * d * sizeof *Xf), *wf = malloc(m * sizeof *wf);
+        double *sa = calloc(k * d, sizeof *sa), *sb = calloc(k * d, sizeof *sb);
+        double *wa = calloc(k, sizeof *wa), *wb = calloc(k, sizeof *wb);
+        int32_t lab[251];
+        km_rng r;
+
+        km_rng_seed(&r, 70 + t);
+        for (size_t i = 0; i < m * d; i++) {
+            X[i] = td_normal(&r) * 1e3 + 1.0 / 3.0;
+            Xf[i] = (float)X[i];
+        }
+        for (size_t i = 0; i < m; i++) {
+            /* runs of one cluster, as in sorted data, and random ones */
+            lab[i] = (int32_t)(i < m / 2 ? (i / 9) % k : km_rng_below(&r, k));
+            w[i] = 0.25 + td_normal(&r) * td_normal(&r);
+            wf[i] = (float)w[i];
+        }
+        for (int weighted = 0; weighted < 2; weighted++) {
+            for (int pass = 0; pass < 2; pass++) { /* sums accumulate */
+                r64.accum_block(X, m, d, weighted ? w : NULL, lab, k, sa, wa);
+                s64.accum_block(X, m, d, weighted ? w : NULL, lab, k, sb, wb);
+                assert_memory_equal(sa, sb, k * d * sizeof *sa);
+                assert_memory_equal(wa, wb, k * sizeof *wa);
+                r32.accum_block(Xf, m, d, weighted ? wf : NULL, lab, k, sa, wa);
+                s32.accum_block(Xf, m, d, weighted ? wf : NULL, lab, k, sb, wb);
+                assert_memory_equal(sa, sb, k * d * sizeof *sa);
+                assert_memory_equal(wa, wb, k * sizeof *wa);
+            }
+        }
+        {
+            /* 2 unweighted f64 + 2 weighted f64 + 2 + 2 in f32 */
+            for (size_t j = 0; j < k; j++)
+                for (size_t f = 0; f <= d; f++) {
+                    long double e = 0, mag = 0;
+
+                    for (size_t i = 0; i < m; i++) {
+                        long double v;
+
+                        if ((size_t)lab[i] != j)
+                            continue;
+                        v = f < d ? 2.0L * ((long double)X[i * d + f] *
+                                                (1.0L + (long double)w[i]) +
+                                            (long double)Xf[i * d + f] *
+                                                (1.0L + (long double)wf[i]))
+                                  : 2.0L * (2.0L + (long double)w[i] +
+                                            (long double)wf[i]);
+                        e += v;
+                        mag += fabsl(v);
+                    }
+                    {
+                        const double got = f < d ? sa[j * d + f] : wa[j];
+
+                        assert_true(fabsl((long double)got - e) <=
+                                    1e-12L * (mag + 1.0L));
+                    }
+                }
+        }
+        free(X);
+        free(w);
+        free(Xf);
+        free(wf);
+        free(sa);
+        free(sb);
+        free(wa);
+        free(wb);
     }
 }
 
@@ -540,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_kernels_agree),
         cmocka_unit_test(test_simd_kernel_agrees),
+        cmocka_unit_test(test_simd_accum_agrees),
         cmocka_unit_test(test_argmin2_agrees),
         cmocka_unit_test(test_row_dists_agrees),
         cmocka_unit_test(test_blocking),
