@@ -45,43 +45,47 @@ void FN(km_problem_release)(FN(km_problem) * p)
 }
 
 /*
- * Labels of rows [r0, r0 + m) through the GEMM form (kernel dist_block):
- * D = -2 X C^T, so |x - c_j|^2 = |x|^2 + cn[j] + D[j] up to the kernel's
- * error bound.  One pass finds the best and second-best approximate
- * distances; only when the second is within twice the bound of the best
- * (a near tie) are the candidates re-checked with the canonical distance.
- * mind receives the canonical distance to the chosen center.
+ * Labels of rows [r0, r0 + m) through the GEMM form: the kernel's
+ * dot_argmin2, or dist_block (D = -2 X C^T) then argmin2, gives per row the
+ * best and second-best approximate values of |x - c_j|^2 - |x|^2.  Only
+ * when the second is within twice the error bound of the best (a near tie)
+ * are the centers re-checked with the canonical distance: every center
+ * whose approximate value is within the bound (all of them when the fused
+ * kernel wrote no values).  mind (optional) receives the canonical
+ * distance to the chosen center.
  */
 static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
                             const REAL *cn, REAL cn_max, size_t r0, size_t m,
                             REAL *D, int32_t *lab, REAL *mind)
 {
     const size_t d = p->d, k = p->k;
-
+    const int fused = p->kern.dot_argmin2 != NULL;
     int32_t bests[KM_ROW_BLOCK];
     REAL v1s[KM_ROW_BLOCK], v2s[KM_ROW_BLOCK];
 
-    p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
-    p->kern.argmin2(D, cn, m, k, bests, v1s, v2s);
+    if (fused) {
+        p->kern.dot_argmin2(p->X + r0 * d, m, d, C, cn, k, D, bests, v1s, v2s);
+    } else {
+        p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
+        p->kern.argmin2(D, cn, m, k, bests, v1s, v2s);
+    }
     for (size_t r = 0; r < m; r++) {
         const size_t i = r0 + r;
-        const REAL *row = D + r * k;
         const REAL *x = p->X + i * d;
         const REAL margin = (REAL)(p->kern.err_scale * 2.0 *
                                    ((double)p->xn[i] + (double)cn_max));
         size_t best = (size_t)bests[r];
         const REAL b1 = v1s[r], b2 = v2s[r];
-        REAL e;
 
-        e = FN(km_sqdist)(x, C + best * d, d);
         if (b2 <= b1 + margin) {
             const size_t b = best;
             const REAL limit = b1 + margin;
+            REAL e = FN(km_sqdist)(x, C + best * d, d);
 
             for (size_t j = 0; j < k; j++) {
                 REAL ej;
 
-                if (j == b || row[j] + cn[j] > limit)
+                if (j == b || (!fused && D[r * k + j] + cn[j] > limit))
                     continue;
                 ej = FN(km_sqdist)(x, C + j * d, d);
                 if (ej < e || (ej == e && j < best)) {
@@ -89,9 +93,12 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
                     best = j;
                 }
             }
+            if (mind != NULL)
+                mind[r] = e;
+        } else if (mind != NULL) {
+            mind[r] = FN(km_sqdist)(x, C + best * d, d);
         }
         lab[r] = (int32_t)best;
-        mind[r] = e;
     }
 }
 
@@ -125,13 +132,10 @@ static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
             ch += p->kern.assign_block(p->X + r0 * d, m, d, C, k, labels + r0,
                                        mb);
         } else {
-            FN(assign_gemm)(p, C, cn, cn_max, r0, m, D, lab, md);
+            FN(assign_gemm)(p, C, cn, cn_max, r0, m, D, lab, mb);
             for (size_t r = 0; r < m; r++)
                 ch += labels[r0 + r] != lab[r];
             memcpy(labels + r0, lab, m * sizeof *lab);
-            if (mind != NULL)
-                memcpy(mind + r0, md, m * sizeof *md);
-            mb = md;
         }
         if (inertia != NULL)
             for (size_t r = 0; r < m; r++)
@@ -159,7 +163,9 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     size_t dsz, kd;
     int status = KM_ERR_NOMEM;
 
-    if (km_mul_overflow((size_t)KM_ROW_BLOCK, k, &dsz) ||
+    /* Per thread: the block's m x k values, or the fused kernel's scratch
+       (d values per row). */
+    if (km_mul_overflow((size_t)KM_ROW_BLOCK, k > d ? k : d, &dsz) ||
         km_mul_overflow(k, d, &kd))
         return KM_ERR_NOMEM;
     cn = km_malloc_array(k, sizeof *cn);
@@ -274,27 +280,74 @@ static int FN(far_cmp)(const void *a, const void *b)
  * weighted values move from its cluster's sums to the empty cluster's.
  * Labels are left as they are; the next assignment fixes them.
  */
+/* Restore the heap order of h[0 .. e) below position i: the root is the
+   item that sorts last under far_cmp (the nearest kept). */
+static void FN(far_sift_down)(FN(far_item) * h, size_t e, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, top = i;
+
+        if (l < e && FN(far_cmp)(&h[l], &h[top]) > 0)
+            top = l;
+        if (l + 1 < e && FN(far_cmp)(&h[l + 1], &h[top]) > 0)
+            top = l + 1;
+        if (top == i)
+            return;
+        {
+            const FN(far_item) t = h[i];
+
+            h[i] = h[top];
+            h[top] = t;
+        }
+        i = top;
+    }
+}
+
 static int FN(relocate_empty)(const FN(km_problem) * p, const REAL *C_old,
                               const int32_t *labels, double *sums, double *wsum)
 {
     const size_t n = p->n, d = p->d, k = p->k;
-    size_t n_empty = 0;
+    size_t n_empty = 0, e = 0;
     FN(far_item) * items;
+    REAL *dist;
 
     for (size_t j = 0; j < k; j++)
         n_empty += wsum[j] == 0.0;
     if (n_empty == 0)
         return KM_OK;
-    items = km_malloc_array(n, sizeof *items);
-    if (items == NULL)
+    items = km_malloc_array(n_empty, sizeof *items);
+    dist = km_malloc_array(n, sizeof *dist);
+    if (items == NULL || dist == NULL) {
+        km_free(items);
+        km_free(dist);
         return KM_ERR_NOMEM;
-#pragma omp parallel for num_threads(p->n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        items[i].dist =
-            FN(km_sqdist)(p->X + i * d, C_old + (size_t)labels[i] * d, d);
-        items[i].idx = i;
     }
-    qsort(items, n, sizeof *items, FN(far_cmp));
+#pragma omp parallel for num_threads(p->n_threads) schedule(static)
+    for (size_t i = 0; i < n; i++)
+        dist[i] = FN(km_sqdist)(p->X + i * d, C_old + (size_t)labels[i] * d, d);
+    /* The n_empty farthest rows (a heap whose root is the nearest kept),
+       then in far_cmp order: what sorting all n rows would give first. */
+    for (size_t i = 0; i < n; i++) {
+        const FN(far_item) it = {dist[i], i};
+
+        if (e < n_empty) {
+            size_t c = e++;
+
+            items[c] = it;
+            while (c > 0 && FN(far_cmp)(&items[c], &items[(c - 1) / 2]) > 0) {
+                const FN(far_item) t = items[c];
+
+                items[c] = items[(c - 1) / 2];
+                items[(c - 1) / 2] = t;
+                c = (c - 1) / 2;
+            }
+        } else if (FN(far_cmp)(&it, &items[0]) < 0) {
+            items[0] = it;
+            FN(far_sift_down)(items, e, 0);
+        }
+    }
+    km_free(dist);
+    qsort(items, e, sizeof *items, FN(far_cmp));
     for (size_t j = 0, t = 0; j < k && t < n_empty; j++) {
         if (wsum[j] != 0.0)
             continue;

@@ -71,6 +71,11 @@ typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
  *   row_dists    out[i * k + j] = canonical squared distance of row i of X
  *                (m rows) to center j, from the centers transposed:
  *                Ct[f * kp + j], kp >= k a multiple of KM_CT_PAD.
+ *   dot_argmin2  the GEMM form and argmin2 fused (no m x k values written):
+ *                for m rows, best, b1 and b2 of the values cn[j] - 2 x.c_j,
+ *                within the table's error bound; scratch holds
+ *                KM_ROW_BLOCK * d values.  NULL when dist_block and argmin2
+ *                do it.
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in the order km_accum_local
  *                defines below, which depends only on m, d and k.
@@ -89,6 +94,9 @@ typedef struct km_kernels_f32 {
     void (*accum_block)(const float *X, size_t m, size_t d, const float *w,
                         const int32_t *labels, size_t k, double *sums,
                         double *wsum);
+    void (*dot_argmin2)(const float *X, size_t m, size_t d, const float *C,
+                        const float *cn, size_t k, float *scratch,
+                        int32_t *best, float *b1, float *b2);
     km_argmin2_f32_fn *argmin2;
     km_row_dists_f32_fn *row_dists;
 } km_kernels_f32;
@@ -107,6 +115,9 @@ typedef struct km_kernels_f64 {
     void (*accum_block)(const double *X, size_t m, size_t d, const double *w,
                         const int32_t *labels, size_t k, double *sums,
                         double *wsum);
+    void (*dot_argmin2)(const double *X, size_t m, size_t d, const double *C,
+                        const double *cn, size_t k, double *scratch,
+                        int32_t *best, double *b1, double *b2);
     km_argmin2_f64_fn *argmin2;
     km_row_dists_f64_fn *row_dists;
 } km_kernels_f64;
@@ -115,7 +126,8 @@ typedef enum km_kernel_id {
     KM_KERNEL_AUTO = 0,
     KM_KERNEL_REF = 1,
     KM_KERNEL_BLAS = 2,
-    KM_KERNEL_SIMD = 3
+    KM_KERNEL_SIMD = 3,
+    KM_KERNEL_DOT = 4 /* the fused expanded form (dot_argmin2) */
 } km_kernel_id;
 
 /* The AVX2 argmin2 and row_dists when the CPU has AVX2, else NULL. */

@@ -1,6 +1,8 @@
 /*
  * km_kernels_avx2.c - AVX2 kernels (this file alone is compiled with
- * -mavx2; km_kernels.c calls into it only after checking the CPU).
+ * -mavx2 -mfma -ffp-contract=off: FMA only where an intrinsic asks for it,
+ * never in the canonical sums; km_kernels.c calls into it only after
+ * checking the CPU).
  */
 #include <math.h>
 #include <stddef.h>
@@ -138,6 +140,40 @@ simd_row_chunk_f32(const float *x, size_t q, size_t d)
     }
 }
 
+/* Rows X[0 .. m) (d features) into xt[f * KM_ROW_BLOCK + r], by 8 x 8
+   blocks transposed in registers; the rest one value at a time. */
+static void simd_transpose_f32(const float *X, size_t m, size_t d, float *xt)
+{
+    const size_t m8 = m / 8 * 8, d8 = d / 8 * 8;
+
+    for (size_t r = 0; r < m8; r += 8)
+        for (size_t f = 0; f < d8; f += 8) {
+            __m256 a[8], t[8], u[8];
+
+            for (size_t i = 0; i < 8; i++)
+                a[i] = _mm256_loadu_ps(X + (r + i) * d + f);
+            for (size_t i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+                t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+            }
+            for (size_t i = 0; i < 8; i += 4) {
+                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+            }
+            for (size_t i = 0; i < 4; i++) {
+                _mm256_storeu_ps(xt + (f + i) * KM_ROW_BLOCK + r,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+                _mm256_storeu_ps(xt + (f + i + 4) * KM_ROW_BLOCK + r,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+            }
+        }
+    for (size_t f = 0; f < d; f++)
+        for (size_t r = f < d8 ? m8 : 0; r < m; r++)
+            xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
+}
+
 #define REAL                float
 #define FN(name)            name##_f32
 #define LANES               8
@@ -152,6 +188,8 @@ simd_row_chunk_f32(const float *x, size_t q, size_t d)
 #define V_LOADU(p)          _mm256_loadu_ps(p)
 #define V_MIN(a, b)         _mm256_min_ps((a), (b))
 #define V_MAX(a, b)         _mm256_max_ps((a), (b))
+#define V_FMADD(a, b, c)    _mm256_fmadd_ps((a), (b), (c))
+#define V_FNMADD(a, b, c)   _mm256_fnmadd_ps((a), (b), (c))
 #include "kernels/km_kernels_simd_impl.h"
 #undef REAL
 #undef FN
@@ -167,6 +205,8 @@ simd_row_chunk_f32(const float *x, size_t q, size_t d)
 #undef V_LOADU
 #undef V_MIN
 #undef V_MAX
+#undef V_FMADD
+#undef V_FNMADD
 
 /* ---- double: 4 lanes --------------------------------------------------- */
 
@@ -251,6 +291,36 @@ simd_row_chunk_f64(const double *x, size_t q, size_t d)
     }
 }
 
+/* As simd_transpose_f32, by 4 x 4 blocks. */
+static void simd_transpose_f64(const double *X, size_t m, size_t d, double *xt)
+{
+    const size_t m4 = m / 4 * 4, d4 = d / 4 * 4;
+
+    for (size_t r = 0; r < m4; r += 4)
+        for (size_t f = 0; f < d4; f += 4) {
+            const __m256d r0 = _mm256_loadu_pd(X + r * d + f);
+            const __m256d r1 = _mm256_loadu_pd(X + (r + 1) * d + f);
+            const __m256d r2 = _mm256_loadu_pd(X + (r + 2) * d + f);
+            const __m256d r3 = _mm256_loadu_pd(X + (r + 3) * d + f);
+            const __m256d t0 = _mm256_unpacklo_pd(r0, r1);
+            const __m256d t1 = _mm256_unpackhi_pd(r0, r1);
+            const __m256d t2 = _mm256_unpacklo_pd(r2, r3);
+            const __m256d t3 = _mm256_unpackhi_pd(r2, r3);
+
+            _mm256_storeu_pd(xt + f * KM_ROW_BLOCK + r,
+                             _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(xt + (f + 1) * KM_ROW_BLOCK + r,
+                             _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(xt + (f + 2) * KM_ROW_BLOCK + r,
+                             _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(xt + (f + 3) * KM_ROW_BLOCK + r,
+                             _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+    for (size_t f = 0; f < d; f++)
+        for (size_t r = f < d4 ? m4 : 0; r < m; r++)
+            xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
+}
+
 #define REAL                double
 #define FN(name)            name##_f64
 #define LANES               4
@@ -265,4 +335,6 @@ simd_row_chunk_f64(const double *x, size_t q, size_t d)
 #define V_LOADU(p)          _mm256_loadu_pd(p)
 #define V_MIN(a, b)         _mm256_min_pd((a), (b))
 #define V_MAX(a, b)         _mm256_max_pd((a), (b))
+#define V_FMADD(a, b, c)    _mm256_fmadd_pd((a), (b), (c))
+#define V_FNMADD(a, b, c)   _mm256_fnmadd_pd((a), (b), (c))
 #include "kernels/km_kernels_simd_impl.h"

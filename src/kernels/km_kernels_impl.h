@@ -200,6 +200,13 @@ int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
     return 1;
 }
 
+/* Where AUTO takes the fused expanded form over the canonical SIMD kernel
+   and over GEMM (measured with bench/km_bench, docs/performance.md). */
+static int FN(km_use_dot)(size_t k, size_t d)
+{
+    return k >= 16 && d >= 8;
+}
+
 void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
                         FN(km_kernels) * out)
 {
@@ -211,6 +218,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->dist_block = FN(ref_dist_block);
     out->assign_block = FN(ref_assign_block);
     out->accum_block = FN(ref_accum_block);
+    out->dot_argmin2 = NULL;
     out->argmin2 = FN(ref_argmin2);
     out->row_dists = FN(ref_row_dists);
     if (id == KM_KERNEL_REF)
@@ -225,6 +233,19 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         /* Same order of additions as the reference (km_accum_local), so
            the same bits, for any k and d. */
         out->accum_block = FN(km_simd_accum);
+    }
+    if (id == KM_KERNEL_DOT || (id == KM_KERNEL_AUTO && FN(km_use_dot)(k, d))) {
+        if (out->fast_rows) { /* AVX2 and FMA */
+            out->name = "avx2-fma";
+            out->exact = 0;
+            out->err_scale = 2.0 * (double)(d + 4) * (double)REAL_EPS;
+            out->assign_block = NULL;
+            out->dot_argmin2 = FN(km_simd_dot_argmin2);
+#ifdef KM_HAVE_BLAS
+            out->dist_block = FN(blas_dist_block);
+#endif
+            return;
+        }
     }
     if (id == KM_KERNEL_SIMD || (id == KM_KERNEL_AUTO && d <= 16)) {
         if (FN(km_kernels_simd)(out, k, d))

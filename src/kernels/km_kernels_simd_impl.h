@@ -1,13 +1,14 @@
 /*
  * km_kernels_simd_impl.h - the SIMD block kernels, written once over a
  * vector ISA (included by km_kernels_avx2.c with REAL, FN(), the V_*
- * macros of one vector type and four helpers of that type:
+ * macros of one vector type and five helpers of that type:
  * FN(simd_load_rows) (LANES rows of X, row-major, into one vector per
  * feature), FN(simd_put_labels) (store LANES labels, return how many
  * differ from those there before), FN(simd_load4) (four values as doubles)
  * and FN(simd_row_chunk) (chunk q of a row's accumulation slots as
  * doubles: four features, or the last ones then the weight slot's 1 then
- * zeros; see km_accum_local)).
+ * zeros; see km_accum_local) and FN(simd_transpose) (m rows into
+ * xt[f * KM_ROW_BLOCK + r])).
  *
  * Assignment: LANES rows are processed at once, one per vector lane: the
  * rows are loaded and transposed in registers, then for each center the
@@ -246,6 +247,87 @@ void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
         for (size_t f = d4; f < d; f++)
             s[f] += wi * (double)x[f];
         wsum[l] += wi;
+    }
+}
+
+/*
+ * The expanded form, fused: for m rows (m <= KM_ROW_BLOCK), the values
+ * v_j = cn[j] - 2 x.c_j (the squared distance less |x|^2) and, per row, the
+ * index of the smallest, the smallest and the second smallest, as argmin2
+ * gives them after a GEMM, but without writing the m x k values.  The rows
+ * are first transposed into scratch (d x KM_ROW_BLOCK); then 2 LANES rows
+ * (two vectors, one row per lane) meet 4 centers at a time: 8 dot products
+ * accumulate with FMA in registers, feature by feature, and each finished
+ * value updates the row's running smallest, second smallest and index.
+ * Approximate like the GEMM form (the caller re-checks near ties with the
+ * canonical distance), with the same error bound.
+ */
+#define KM_DOT_J 4
+
+void FN(km_simd_dot_argmin2)(const REAL *X, size_t m, size_t d, const REAL *C,
+                             const REAL *cn, size_t k, REAL *scratch,
+                             int32_t *best, REAL *b1, REAL *b2)
+{
+    const size_t mp = (m + 2 * LANES - 1) / (2 * LANES) * (2 * LANES);
+    REAL *xt = scratch;
+    REAL o1[2 * LANES], o2[2 * LANES], oi[2 * LANES];
+
+    FN(simd_transpose)(X, m, d, xt);
+    for (size_t f = 0; f < d; f++)
+        for (size_t r = m; r < mp; r++)
+            xt[f * KM_ROW_BLOCK + r] = 0;
+    for (size_t r0 = 0; r0 < mp; r0 += 2 * LANES) {
+        V m1a = V_SET1((REAL)INFINITY), m1b = m1a, m2a = m1a, m2b = m1a;
+        V ia = V_SET1(0), ib = ia;
+        const V two = V_SET1(2);
+
+        for (size_t j0 = 0; j0 < k; j0 += KM_DOT_J) {
+            const REAL *c[KM_DOT_J];
+            V acc_a[KM_DOT_J], acc_b[KM_DOT_J];
+
+            /* Past the last center, repeat it (its values are not used). */
+            for (size_t jj = 0; jj < KM_DOT_J; jj++) {
+                c[jj] = C + (j0 + jj < k ? j0 + jj : k - 1) * d;
+                acc_a[jj] = V_SET1(0);
+                acc_b[jj] = acc_a[jj];
+            }
+            for (size_t f = 0; f < d; f++) {
+                const V xa = V_LOADU(xt + f * KM_ROW_BLOCK + r0);
+                const V xb = V_LOADU(xt + f * KM_ROW_BLOCK + r0 + LANES);
+
+                for (size_t jj = 0; jj < KM_DOT_J; jj++) {
+                    const V cf = V_SET1(c[jj][f]);
+
+                    acc_a[jj] = V_FMADD(xa, cf, acc_a[jj]);
+                    acc_b[jj] = V_FMADD(xb, cf, acc_b[jj]);
+                }
+            }
+            for (size_t jj = 0; jj < KM_DOT_J && j0 + jj < k; jj++) {
+                const V cj = V_SET1(cn[j0 + jj]);
+                const V jv = V_SET1((REAL)(j0 + jj));
+                const V va = V_FNMADD(two, acc_a[jj], cj);
+                const V vb = V_FNMADD(two, acc_b[jj], cj);
+                const V lta = V_CMPLT(va, m1a), ltb = V_CMPLT(vb, m1b);
+
+                m2a = V_MIN(m2a, V_MAX(m1a, va));
+                m2b = V_MIN(m2b, V_MAX(m1b, vb));
+                m1a = V_BLEND(lta, m1a, va);
+                m1b = V_BLEND(ltb, m1b, vb);
+                ia = V_BLEND(lta, ia, jv);
+                ib = V_BLEND(ltb, ib, jv);
+            }
+        }
+        V_STORE(o1, m1a);
+        V_STORE(o1 + LANES, m1b);
+        V_STORE(o2, m2a);
+        V_STORE(o2 + LANES, m2b);
+        V_STORE(oi, ia);
+        V_STORE(oi + LANES, ib);
+        for (size_t r = 0; r < 2 * LANES && r0 + r < m; r++) {
+            best[r0 + r] = (int32_t)oi[r];
+            b1[r0 + r] = o1[r];
+            b2[r0 + r] = o2[r];
+        }
     }
 }
 

@@ -306,68 +306,80 @@ static void test_threads_same_bits(void **state)
     }
 }
 
-/* The BLAS kernel finds the canonical labels and distances, even for data
-   far from the origin where the GEMM form loses digits. */
+/* The GEMM-form kernels (BLAS, and the fused AVX2 + FMA one) find the
+   canonical labels and distances, even for data far from the origin where
+   the expanded form loses digits; shapes with partial blocks of rows,
+   centers and features. */
 static void test_kernels_agree(void **state)
 {
-    (void)state;
-    for (int far = 0; far < 2; far++) {
-        const size_t n = 1000, d = 24, k = 30;
-        double *X = td_blobs(n, d, 30, 1.0, 500 + (uint64_t)far);
-        double *C = first_rows_init(X, k, d, 7);
-        float *Xf, *Cf;
-        int32_t l_ref[1000], l_blas[1000];
-        double m_ref[1000], m_blas[1000], in_ref, in_blas;
-        float mf_ref[1000], mf_blas[1000];
-        km_problem_f64 pr, pb;
-        km_problem_f32 qr, qb;
+    const size_t gemm_shapes[][3] = {
+        {1000, 24, 30}, {777, 13, 17}, {300, 70, 64}};
+    const km_kernel_id ids[] = {KM_KERNEL_BLAS, KM_KERNEL_DOT};
 
-        if (far)
-            for (size_t t = 0; t < n * d; t++)
-                X[t] += 1e4;
-        if (far)
-            for (size_t t = 0; t < k * d; t++)
-                C[t] += 1e4;
-        Xf = td_to_f32(X, n * d);
-        Cf = td_to_f32(C, k * d);
-        assert_int_equal(
-            km_problem_setup_f64(&pr, X, n, d, NULL, k, 2, KM_KERNEL_REF),
-            KM_OK);
-        assert_int_equal(
-            km_problem_setup_f64(&pb, X, n, d, NULL, k, 2, KM_KERNEL_BLAS),
-            KM_OK);
-        assert_int_equal(
-            km_assign_f64(&pr, C, l_ref, NULL, m_ref, NULL, NULL, &in_ref),
-            KM_OK);
-        assert_int_equal(
-            km_assign_f64(&pb, C, l_blas, NULL, m_blas, NULL, NULL, &in_blas),
-            KM_OK);
-        assert_memory_equal(l_ref, l_blas, sizeof l_ref);
-        assert_memory_equal(m_ref, m_blas, sizeof m_ref);
-        assert_true(in_ref == in_blas);
-        assert_int_equal(
-            km_problem_setup_f32(&qr, Xf, n, d, NULL, k, 2, KM_KERNEL_REF),
-            KM_OK);
-        assert_int_equal(
-            km_problem_setup_f32(&qb, Xf, n, d, NULL, k, 2, KM_KERNEL_BLAS),
-            KM_OK);
-        assert_int_equal(
-            km_assign_f32(&qr, Cf, l_ref, NULL, mf_ref, NULL, NULL, &in_ref),
-            KM_OK);
-        assert_int_equal(
-            km_assign_f32(&qb, Cf, l_blas, NULL, mf_blas, NULL, NULL, &in_blas),
-            KM_OK);
-        assert_memory_equal(l_ref, l_blas, sizeof l_ref);
-        assert_memory_equal(mf_ref, mf_blas, sizeof mf_ref);
-        km_problem_release_f64(&pr);
-        km_problem_release_f64(&pb);
-        km_problem_release_f32(&qr);
-        km_problem_release_f32(&qb);
-        free(X);
-        free(C);
-        free(Xf);
-        free(Cf);
-    }
+    (void)state;
+    for (size_t s = 0; s < sizeof gemm_shapes / sizeof gemm_shapes[0]; s++)
+        for (int far = 0; far < 2; far++) {
+            const size_t n = gemm_shapes[s][0], d = gemm_shapes[s][1],
+                         k = gemm_shapes[s][2];
+            double *X = td_blobs(n, d, 30, 1.0, 500 + (uint64_t)far + 7 * s);
+            double *C = first_rows_init(X, k, d, n / k < 7 ? n / k : 7);
+            float *Xf, *Cf;
+            int32_t l_ref[1000], l_fast[1000];
+            double m_ref[1000], m_fast[1000], in_ref, in_fast;
+            float mf_ref[1000], mf_fast[1000];
+
+            if (far)
+                for (size_t t = 0; t < n * d; t++)
+                    X[t] += 1e4;
+            if (far)
+                for (size_t t = 0; t < k * d; t++)
+                    C[t] += 1e4;
+            Xf = td_to_f32(X, n * d);
+            Cf = td_to_f32(C, k * d);
+            for (size_t q = 0; q < sizeof ids / sizeof ids[0]; q++) {
+                km_problem_f64 pr, pb;
+                km_problem_f32 qr, qb;
+
+                assert_int_equal(km_problem_setup_f64(&pr, X, n, d, NULL, k, 2,
+                                                      KM_KERNEL_REF),
+                                 KM_OK);
+                assert_int_equal(
+                    km_problem_setup_f64(&pb, X, n, d, NULL, k, 2, ids[q]),
+                    KM_OK);
+                assert_int_equal(km_assign_f64(&pr, C, l_ref, NULL, m_ref, NULL,
+                                               NULL, &in_ref),
+                                 KM_OK);
+                assert_int_equal(km_assign_f64(&pb, C, l_fast, NULL, m_fast,
+                                               NULL, NULL, &in_fast),
+                                 KM_OK);
+                assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
+                assert_memory_equal(m_ref, m_fast, n * sizeof *m_ref);
+                assert_true(in_ref == in_fast);
+                assert_int_equal(km_problem_setup_f32(&qr, Xf, n, d, NULL, k, 2,
+                                                      KM_KERNEL_REF),
+                                 KM_OK);
+                assert_int_equal(
+                    km_problem_setup_f32(&qb, Xf, n, d, NULL, k, 2, ids[q]),
+                    KM_OK);
+                assert_int_equal(km_assign_f32(&qr, Cf, l_ref, NULL, mf_ref,
+                                               NULL, NULL, &in_ref),
+                                 KM_OK);
+                assert_int_equal(km_assign_f32(&qb, Cf, l_fast, NULL, mf_fast,
+                                               NULL, NULL, &in_fast),
+                                 KM_OK);
+                assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
+                assert_memory_equal(mf_ref, mf_fast, n * sizeof *mf_ref);
+                assert_true(in_ref == in_fast);
+                km_problem_release_f64(&pr);
+                km_problem_release_f64(&pb);
+                km_problem_release_f32(&qr);
+                km_problem_release_f32(&qb);
+            }
+            free(X);
+            free(C);
+            free(Xf);
+            free(Cf);
+        }
 }
 
 /* The SIMD kernel gives the reference kernel's labels and distances bit for
