@@ -44,6 +44,15 @@ void FN(km_problem_release)(FN(km_problem) * p)
     p->xn = NULL;
 }
 
+/* What an assignment pass derives from the centers once. */
+typedef struct FN(centers) {
+    const REAL *C;  /* k x d */
+    const REAL *cn; /* squared norms */
+    REAL cn_max;
+    const REAL *Ct; /* transposed (d x kp) for row_dists, or NULL */
+    size_t kp;
+} FN(centers);
+
 /*
  * Labels of rows [r0, r0 + m) through the GEMM form: the kernel's
  * dot_argmin2, or dist_block (D = -2 X C^T) then argmin2, gives per row the
@@ -54,11 +63,13 @@ void FN(km_problem_release)(FN(km_problem) * p)
  * kernel wrote no values).  mind (optional) receives the canonical
  * distance to the chosen center.
  */
-static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
-                            const REAL *cn, REAL cn_max, size_t r0, size_t m,
-                            REAL *D, int32_t *lab, REAL *mind)
+static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
+                            size_t r0, size_t m, REAL *D, int32_t *lab,
+                            REAL *mind)
 {
     const size_t d = p->d, k = p->k;
+    const REAL *C = cs->C, *cn = cs->cn;
+    const REAL cn_max = cs->cn_max;
     const int fused = p->kern.dot_argmin2 != NULL;
     int32_t bests[KM_ROW_BLOCK];
     REAL v1s[KM_ROW_BLOCK], v2s[KM_ROW_BLOCK];
@@ -77,7 +88,22 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
         size_t best = (size_t)bests[r];
         const REAL b1 = v1s[r], b2 = v2s[r];
 
-        if (b2 <= b1 + margin) {
+        if (b2 <= b1 + margin && fused && cs->Ct != NULL) {
+            /* All k canonical distances at once (the scratch is free once
+               the fused kernel has returned). */
+            REAL e;
+
+            p->kern.row_dists(x, 1, cs->Ct, cs->kp, d, k, D);
+            best = 0;
+            e = D[0];
+            for (size_t j = 1; j < k; j++)
+                if (D[j] < e) {
+                    e = D[j];
+                    best = j;
+                }
+            if (mind != NULL)
+                mind[r] = e;
+        } else if (b2 <= b1 + margin) {
             const size_t b = best;
             const REAL limit = b1 + margin;
             REAL e = FN(km_sqdist)(x, C + best * d, d);
@@ -110,11 +136,10 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const REAL *C,
  * every algorithm so that they all produce the same centers from the same
  * labels).
  */
-static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
-                            const REAL *cn, REAL cn_max, size_t lo, size_t hi,
-                            REAL *D, int32_t *labels, size_t *changed,
-                            REAL *mind, double *sums, double *wsum,
-                            double *inertia)
+static void FN(assign_rows)(const FN(km_problem) * p, const FN(centers) * cs,
+                            size_t lo, size_t hi, REAL *D, int32_t *labels,
+                            size_t *changed, REAL *mind, double *sums,
+                            double *wsum, double *inertia)
 {
     const size_t d = p->d, k = p->k;
     REAL md[KM_ROW_BLOCK];
@@ -129,10 +154,10 @@ static void FN(assign_rows)(const FN(km_problem) * p, const REAL *C,
 
         if (p->kern.assign_block != NULL) {
             /* Labels in place; the kernel counts the changes. */
-            ch += p->kern.assign_block(p->X + r0 * d, m, d, C, k, labels + r0,
-                                       mb);
+            ch += p->kern.assign_block(p->X + r0 * d, m, d, cs->C, k,
+                                       labels + r0, mb);
         } else {
-            FN(assign_gemm)(p, C, cn, cn_max, r0, m, D, lab, mb);
+            FN(assign_gemm)(p, cs, r0, m, D, lab, mb);
             for (size_t r = 0; r < m; r++)
                 ch += labels[r0 + r] != lab[r];
             memcpy(labels + r0, lab, m * sizeof *lab);
@@ -156,19 +181,24 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
 {
     const size_t k = p->k, d = p->d, nb = p->blk.n_blocks;
     const int accumulate = sums != NULL;
-    REAL *cn = NULL, *D = NULL;
+    REAL *cn = NULL, *D = NULL, *Ct = NULL;
     double *bsums = NULL, *bw = NULL, *bin = NULL;
     size_t *bch = NULL;
     REAL cn_max = 0;
     size_t dsz, kd;
+    const size_t kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
+    const int by_row = p->kern.dot_argmin2 != NULL && p->kern.fast_rows;
+    FN(centers) cs;
     int status = KM_ERR_NOMEM;
 
     /* Per thread: the block's m x k values, or the fused kernel's scratch
-       (d values per row). */
+       (d values per row, and kp for a row's re-check). */
     if (km_mul_overflow((size_t)KM_ROW_BLOCK, k > d ? k : d, &dsz) ||
-        km_mul_overflow(k, d, &kd))
+        dsz < kp || km_mul_overflow(k, d, &kd))
         return KM_ERR_NOMEM;
     cn = km_malloc_array(k, sizeof *cn);
+    if (by_row)
+        Ct = km_malloc_array(kp, d * sizeof *Ct);
     if (p->kern.assign_block == NULL)
         D = km_malloc_array((size_t)p->n_threads, dsz * sizeof *D);
     bin = km_calloc_array(nb, sizeof *bin);
@@ -177,14 +207,23 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
         bsums = km_calloc_array(nb, kd * sizeof *bsums);
         bw = km_calloc_array(nb, k * sizeof *bw);
     }
-    if (cn == NULL || (D == NULL && p->kern.assign_block == NULL) ||
-        bin == NULL || bch == NULL ||
-        (accumulate && (bsums == NULL || bw == NULL)))
+    if (cn == NULL || (by_row && Ct == NULL) ||
+        (D == NULL && p->kern.assign_block == NULL) || bin == NULL ||
+        bch == NULL || (accumulate && (bsums == NULL || bw == NULL)))
         goto out;
     p->kern.sq_norms(C, k, d, cn);
     for (size_t j = 0; j < k; j++)
         if (cn[j] > cn_max)
             cn_max = cn[j];
+    if (by_row)
+        for (size_t f = 0; f < d; f++)
+            for (size_t j = 0; j < kp; j++)
+                Ct[f * kp + j] = j < k ? C[j * d + f] : (REAL)0;
+    cs.C = C;
+    cs.cn = cn;
+    cs.cn_max = cn_max;
+    cs.Ct = Ct;
+    cs.kp = kp;
 
 #pragma omp parallel num_threads(p->n_threads)
     {
@@ -198,9 +237,9 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
             REAL *Dt = D ? D + (size_t)omp_get_thread_num() * dsz : NULL;
 
             FN(assign_rows)
-            (p, C, cn, cn_max, lo, hi, Dt, labels, changed ? &bch[b] : NULL,
-             mind, accumulate ? bsums + b * kd : NULL,
-             accumulate ? bw + b * k : NULL, inertia ? &bin[b] : NULL);
+            (p, &cs, lo, hi, Dt, labels, changed ? &bch[b] : NULL, mind,
+             accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL,
+             inertia ? &bin[b] : NULL);
         }
     }
 
@@ -224,6 +263,7 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     status = KM_OK;
 out:
     km_free(cn);
+    km_free(Ct);
     km_free(D);
     km_free(bin);
     km_free(bch);

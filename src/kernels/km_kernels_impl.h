@@ -200,11 +200,26 @@ int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
     return 1;
 }
 
-/* Where AUTO takes the fused expanded form over the canonical SIMD kernel
-   and over GEMM (measured with bench/km_bench, docs/performance.md). */
+/* Where AUTO takes the fused expanded form (on a CPU with AVX2 and FMA)
+   rather than the canonical SIMD kernel (low d, few centers) or GEMM
+   (d > 64 with k >= 16, when built with CBLAS): measured with
+   bench/km_kernel_sweep on blobs, one thread (docs/performance.md). */
 static int FN(km_use_dot)(size_t k, size_t d)
 {
-    return k >= 16 && d >= 8;
+    if (d > 64) {
+#ifdef KM_HAVE_BLAS
+        return k < 16;
+#else
+        return 1;
+#endif
+    }
+    if (d > 16)
+        return 1;
+    if (d == 16)
+        return k >= 8;
+    if (d >= 12)
+        return k >= 32;
+    return d >= 8 && k >= 64;
 }
 
 void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
@@ -252,9 +267,9 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
             return;
     }
 #ifdef KM_HAVE_BLAS
-    /* GEMM pays off once each row meets enough centers and features; up to
-       16 features the SIMD kernel above wins (measured on W4 and W6,
-       docs/performance.md). */
+    /* GEMM pays off once each row meets enough centers and features: AUTO
+       comes here for d > 64 and k >= 16, or for d >= 16 and k >= 16 on a
+       CPU without AVX2 and FMA. */
     if (id == KM_KERNEL_BLAS || (id == KM_KERNEL_AUTO && d >= 16 && k >= 16)) {
         out->name = "blas";
         out->exact = 0;
