@@ -73,7 +73,13 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
             const size_t lo = b * p->blk.rows;
             const size_t hi = lo + p->blk.rows < n ? lo + p->blk.rows : n;
             REAL *Dt = D + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * t;
+            /* The block's potentials in registers when few (added to part,
+               which is 0, at the end: the same bits as adding there). */
+            double accl[KM_PP_LOCAL];
+            double *acc = t <= KM_PP_LOCAL ? accl : part + b * t;
 
+            for (size_t c = 0; c < t && t <= KM_PP_LOCAL; c++)
+                accl[c] = 0.0;
             for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
                 size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
@@ -96,10 +102,12 @@ static int FN(candidate_potentials)(const FN(km_problem) * p,
                         if (closest != NULL && closest[i] < v)
                             v = closest[i];
                         out[c * n + i] = v;
-                        part[b * t + c] += wi * (double)v;
+                        acc[c] += wi * (double)v;
                     }
                 }
             }
+            if (t <= KM_PP_LOCAL)
+                memcpy(part + b * t, accl, t * sizeof *accl);
         }
     }
     for (size_t c = 0; c < t; c++) {

@@ -56,10 +56,12 @@ FN(simd_assign_body)(const REAL *X, size_t m, size_t d, const REAL *C, size_t k,
                 sb = V_ADD(sb, V_MUL(tb, tb));
             }
             {
+                /* min(s, best) is s < best ? s : best: the blend by lt,
+                   in one instruction (NaN s keeps best, as the blend). */
                 const V lta = V_CMPLT(sa, best_a), ltb = V_CMPLT(sb, best_b);
 
-                best_a = V_BLEND(lta, best_a, sa);
-                best_b = V_BLEND(ltb, best_b, sb);
+                best_a = V_MIN(sa, best_a);
+                best_b = V_MIN(sb, best_b);
                 idx_a = V_BLEND(lta, idx_a, jv);
                 idx_b = V_BLEND(ltb, idx_b, jv);
             }
