@@ -413,7 +413,7 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
     REAL tmp[4][LANES];
     size_t r = 0;
 
-    for (; r < m; r += 4) {
+    for (; r + 4 <= m || (r < m && m - r > 1); r += 4) {
         const size_t nr = m - r < 4 ? m - r : 4;
         const REAL *x0 = X + r * d;
         const REAL *x1 = X + (r + (nr > 1 ? 1 : 0)) * d;
@@ -440,6 +440,49 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
             for (size_t q = 0; q < nr; q++)
                 for (size_t l = 0; l < LANES && j + l < k; l++)
                     out[(r + q) * k + j + l] = tmp[q][l];
+        }
+    }
+    if (r < m) {
+        /* One row left (Hamerly's and the re-checks' single rows): four
+           vectors of centers go together instead, for the same overlap. */
+        const REAL *x = X + r * d;
+        size_t j = 0;
+
+        for (; j + 4 * LANES <= kp; j += 4 * LANES) {
+            V s0 = V_SET1(0), s1 = s0, s2 = s0, s3 = s0;
+
+            for (size_t f = 0; f < d; f++) {
+                const V xf = V_SET1(x[f]);
+                const REAL *c = Ct + f * kp + j;
+                V t0 = V_SUB(xf, V_LOADU(c)),
+                  t1 = V_SUB(xf, V_LOADU(c + LANES));
+                V t2 = V_SUB(xf, V_LOADU(c + 2 * LANES));
+                V t3 = V_SUB(xf, V_LOADU(c + 3 * LANES));
+
+                s0 = V_ADD(s0, V_MUL(t0, t0));
+                s1 = V_ADD(s1, V_MUL(t1, t1));
+                s2 = V_ADD(s2, V_MUL(t2, t2));
+                s3 = V_ADD(s3, V_MUL(t3, t3));
+            }
+            V_STORE(tmp[0], s0);
+            V_STORE(tmp[1], s1);
+            V_STORE(tmp[2], s2);
+            V_STORE(tmp[3], s3);
+            for (size_t q = 0; q < 4; q++)
+                for (size_t l = 0; l < LANES && j + q * LANES + l < k; l++)
+                    out[r * k + j + q * LANES + l] = tmp[q][l];
+        }
+        for (; j < k; j += LANES) {
+            V s0 = V_SET1(0);
+
+            for (size_t f = 0; f < d; f++) {
+                V t0 = V_SUB(V_SET1(x[f]), V_LOADU(Ct + f * kp + j));
+
+                s0 = V_ADD(s0, V_MUL(t0, t0));
+            }
+            V_STORE(tmp[0], s0);
+            for (size_t l = 0; l < LANES && j + l < k; l++)
+                out[r * k + j + l] = tmp[0][l];
         }
     }
 }

@@ -599,11 +599,20 @@ static void test_row_dists_agrees(void **state)
         skip();
     km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
     km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
-    for (size_t t = 0; t < 6; t++) {
-        const size_t m = 1 + t * 3, d = 1 + t * 7, k = 1 + t * 5;
+    /* m x d rows, k centers: tails of 1, 2 and 3 rows (a single row goes
+       through its own path, by groups of four vectors of centers). */
+    static const size_t rd_shapes[][3] = {
+        {1, 1, 1},    {4, 8, 6},  {7, 15, 11}, {10, 22, 16}, {13, 29, 21},
+        {16, 36, 26}, {1, 9, 70}, {5, 3, 40},  {2, 17, 33},  {3, 5, 100}};
+
+    for (size_t t = 0; t < sizeof rd_shapes / sizeof rd_shapes[0]; t++) {
+        const size_t m = rd_shapes[t][0], d = rd_shapes[t][1],
+                     k = rd_shapes[t][2];
         const size_t kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
-        double X[16 * 36], Ct[36 * 32], a[16 * 26], b[16 * 26];
-        float Xf[16 * 36], Ctf[36 * 32], af[16 * 26], bf[16 * 26];
+        double *X = malloc(m * d * sizeof *X), *Ct = malloc(d * kp * 8);
+        double *a = malloc(m * k * sizeof *a), *b = malloc(m * k * sizeof *b);
+        float *Xf = malloc(m * d * sizeof *Xf), *Ctf = malloc(d * kp * 4);
+        float *af = malloc(m * k * sizeof *af), *bf = malloc(m * k * 4);
         km_rng r;
 
         km_rng_seed(&r, 70 + t);
@@ -621,6 +630,14 @@ static void test_row_dists_agrees(void **state)
         r32.row_dists(Xf, m, Ctf, kp, d, k, af);
         f32(Xf, m, Ctf, kp, d, k, bf);
         assert_memory_equal(af, bf, m * k * sizeof *af);
+        free(X);
+        free(Ct);
+        free(a);
+        free(b);
+        free(Xf);
+        free(Ctf);
+        free(af);
+        free(bf);
     }
 }
 
