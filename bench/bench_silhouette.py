@@ -7,10 +7,11 @@ silhouette_score, measured in the same run, interleaved; and the time of
 
 Each measurement is a separate process run under GNU time, which gives its
 wall and CPU time and peak resident memory.  scikit-learn's time is that of the
-silhouette_score call alone (data already loaded); ours is the whole
-command (reading the .npy files included).  The "baseline" row is a Python
-process that imports scikit-learn and loads the same data without scoring:
-the memory scikit-learn's scoring adds is its peak minus that.  Medians of
+silhouette_score call alone (data already loaded; wall and CPU time of the
+call, from inside the process); ours is the whole command (reading the .npy
+files included).  The "baseline" row is a Python process that imports
+scikit-learn and loads the same data without scoring: the memory
+scikit-learn's scoring adds is its peak minus that.  Medians of
 --runs runs.  The machine is shared: compare the columns of one run, not
 runs made at different times.
 """
@@ -34,10 +35,11 @@ import sys, time, numpy as np
 from sklearn.metrics import silhouette_score
 X = np.load(sys.argv[1]); y = np.load(sys.argv[2])
 if sys.argv[3] == "score":
-    t = time.perf_counter(); s = silhouette_score(X, y)
-    print(time.perf_counter() - t, repr(float(s)))
+    t, c = time.perf_counter(), time.process_time()
+    s = silhouette_score(X, y)
+    print(time.perf_counter() - t, time.process_time() - c, repr(float(s)))
 else:
-    print(0.0, "nan")
+    print(0.0, 0.0, "nan")
 """
 
 
@@ -76,14 +78,15 @@ def main():
             np.save(xp, X)
             np.save(yp, y.astype(np.int32))
             sk_t, sk_m, ours_t, ours_m, base_m = [], [], [], [], []
-            ours_cpu = []
+            ours_cpu, sk_cpu = [], []
             scores = set()
             for _ in range(args.runs):
                 # Interleaved: anchor, ours, baseline, in each round.
                 _, _, m, out = run_child([sys.executable, child, xp, yp,
                                           "score"])
-                t, s = out.split()
+                t, c, s = out.split()
                 sk_t.append(float(t))
+                sk_cpu.append(float(c))
                 sk_m.append(m)
                 w, c, m, out = run_child([args.kmeans, "silhouette", xp,
                                           "--labels", yp, "--json"])
@@ -101,12 +104,14 @@ def main():
             print(f"\n{title}")
             print(f"  {'':28s} {'time (s)':>9s} {'peak RSS (MiB)':>15s}")
             print(f"  {'scikit-learn silhouette_score':28s} {skt:9.3f} "
-                  f"{skm:15.1f}")
+                  f"{skm:15.1f}   (CPU {statistics.median(sk_cpu):.3f} s)")
             print(f"  {'  (Python + data, no scoring)':28s} {'':9s} "
                   f"{bm:15.1f}")
             print(f"  {'kmeans silhouette':28s} {ot:9.3f} {om:15.1f}"
                   f"   (CPU {statistics.median(ours_cpu):.3f} s)")
-            print(f"  speed-up {skt / ot:.1f}x; memory scikit-learn adds "
+            skc, oc = statistics.median(sk_cpu), statistics.median(ours_cpu)
+            print(f"  speed-up {skt / ot:.1f}x (CPU time {skc / oc:.1f}x); "
+                  f"memory scikit-learn adds "
                   f"{skm - bm:.0f} MiB, kmeans uses {om:.0f} MiB in all")
             print(f"  scores: scikit-learn {s_sk!r}, kmeans {s_ours!r} "
                   f"(difference {abs(s_sk - s_ours):.1e})")

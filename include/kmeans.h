@@ -275,17 +275,21 @@ int km_model_load_mem(const void *buf, size_t size, km_model **model);
  * labels are any int32 values (not necessarily 0..k-1 or contiguous); the
  * number of distinct labels must be between 2 and n - 1.  Exact: all
  * n^2 distances, by direct differences (no |x|^2 - 2 x.y + |y|^2
- * cancellation), never stored as a matrix.  Squared distances are computed
- * in the precision of X, square roots and sums in double.  Memory: a copy
- * of X sorted by cluster, plus n x k 64-bit sums while n * k <= 2^23 (each
- * pair of 256-row tiles is then computed once and serves both tiles, the
- * sums kept in fixed point so their order does not matter); beyond, 256 x
- * k sums per thread and every distance computed twice.  Either way the
+ * cancellation), never stored as a matrix.  Distances and their square
+ * roots are computed in the precision of X (as scikit-learn does), partial
+ * sums of at most 256 of them too, then summed exactly (64-bit fixed point)
+ * or in double.  AVX2 is used when the CPU has it, with the same bits as
+ * the portable code.  Memory: a copy of X sorted by cluster, plus n x k
+ * 64-bit sums and 256 x k per thread while n * k <= 2^23 (each pair of
+ * 256-row tiles is then computed once and serves both tiles, the sums kept
+ * in fixed point so their order does not matter); beyond, 256 x k sums per
+ * thread and every distance computed twice.  Either way the
  * result has the same bits for any n_threads (0 = OpenMP's default).
  *
  * silhouette: caller-allocated, n doubles.
  * Errors: KM_ERR_ARG (NULL pointer), KM_ERR_SHAPE (n < 3, d = 0, fewer than
- * 2 or more than n - 1 distinct labels), KM_ERR_NONFINITE, KM_ERR_NOMEM.
+ * 2 or more than n - 1 distinct labels), KM_ERR_NONFINITE (also when the
+ * squared distances would overflow the precision of X), KM_ERR_NOMEM.
  */
 int km_silhouette_samples_f32(const float *X, size_t n, size_t d,
                               const int32_t *labels, int n_threads,

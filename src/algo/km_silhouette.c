@@ -1,10 +1,13 @@
 /*
  * km_silhouette.c - cluster-validity scores for any labeling: the exact
- * silhouette (km_silhouette_impl.h) and the Calinski-Harabasz and
+ * silhouette (km_silhouette_impl.h; its AVX2 block kernel in
+ * km_silhouette_avx2.c, chosen at run time) and the Calinski-Harabasz and
  * Davies-Bouldin scores (km_scores_impl.h), instantiated for float and
  * double; and what they share: turning arbitrary int32 labels into cluster
  * indices 0..k-1 with the rows sorted by cluster.
  */
+#include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,9 +18,22 @@
 #include "kmeans.h"
 #include "common/km_common.h"
 #include "common/km_rng.h"
+#include "algo/km_silhouette_simd.h"
 
-/* Rows and columns of a silhouette distance tile. */
+/* Rows and columns of a silhouette distance tile (a multiple of SIL_PAD). */
 #define SIL_TILE 256
+
+/* Tiles J a task of the symmetric silhouette takes against one tile row
+   I: the rows of I make one atomic addition per (row, cluster) a chunk. */
+#define SIL_CHUNK 8
+
+/* Rows per call of the block kernel: a bound on the terms of its column
+   sums, which are in the data's precision. */
+#define SIL_ROWS 64
+
+/* The transposed data's columns are padded to a multiple of this (every
+   kernel's lanes): the kernels read whole vectors. */
+#define SIL_PAD 8
 
 /* Most (row, cluster) sums the symmetric silhouette keeps (8 bytes each):
    beyond, the row-by-row variant is used. */
@@ -143,6 +159,23 @@ static size_t cluster_at(const sil_clusters *c, size_t p)
     return lo;
 }
 
+/* Cut columns [j0, j1) at cluster boundaries: bnd[0..nseg] relative to j0,
+   segment s in cluster cl[s].  Returns nseg. */
+static size_t tile_segments(const sil_clusters *c, size_t j0, size_t j1,
+                            size_t *bnd, size_t *cl)
+{
+    size_t nseg = 0, q = cluster_at(c, j0);
+
+    bnd[0] = 0;
+    for (size_t lo = j0; lo < j1; q++) {
+        size_t hi = c->start[q + 1] < j1 ? c->start[q + 1] : j1;
+        cl[nseg] = q;
+        bnd[++nseg] = hi - j0;
+        lo = hi;
+    }
+    return nseg;
+}
+
 /* sample_size rows of n drawn without replacement (a partial Fisher-Yates
    shuffle), sorted so that the sample is read in row order. */
 static int cmp_size(const void *a, const void *b)
@@ -169,17 +202,6 @@ static size_t *draw_sample(size_t n, size_t sample_size, uint64_t seed)
     }
     qsort(perm, sample_size, sizeof *perm, cmp_size);
     return perm;
-}
-
-/* Sum of v[lo..hi): the vector width's partial sums, then theirs. */
-static double sum_range(const double *v, size_t lo, size_t hi)
-{
-    double acc = 0.0;
-
-#pragma omp simd reduction(+ : acc)
-    for (size_t j = lo; j < hi; j++)
-        acc += v[j];
-    return acc;
 }
 
 /* The silhouette of the row at sorted position p from its sums of
@@ -215,21 +237,38 @@ static int cmp_pair(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int km_sil_cpu_has_avx2(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    return __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
+
 static int thread_count(int requested)
 {
     return requested > 0 ? requested : omp_get_max_threads();
 }
 
-#define REAL     float
-#define FN(name) name##_f32
+#define REAL        float
+#define FN(name)    name##_f32
+#define SIL_W       SIL_LANES_F32
+#define SIL_SQRT(x) sqrtf(x)
 #include "algo/km_silhouette_impl.h"
 #include "algo/km_scores_impl.h"
 #undef REAL
 #undef FN
+#undef SIL_W
+#undef SIL_SQRT
 
-#define REAL     double
-#define FN(name) name##_f64
+#define REAL        double
+#define FN(name)    name##_f64
+#define SIL_W       SIL_LANES_F64
+#define SIL_SQRT(x) sqrt(x)
 #include "algo/km_silhouette_impl.h"
 #include "algo/km_scores_impl.h"
 #undef REAL
 #undef FN
+#undef SIL_W
+#undef SIL_SQRT

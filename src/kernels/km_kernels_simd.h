@@ -1,7 +1,7 @@
 /*
- * km_kernels_simd.h - the AVX2 block kernels (km_kernels_avx2.c, the only
- * file compiled with -mavx2), installed by km_kernels_simd_* after a CPU
- * check.  Same contracts as the table's assign_block and accum_block.
+ * km_kernels_simd.h - the AVX2 + FMA block kernels (km_kernels_avx2.c,
+ * compiled with -mavx2 -mfma), installed by km_kernels_get_* after a CPU
+ * check.  Same contracts as the table's kernels.
  */
 #ifndef KM_KERNELS_SIMD_H
 #define KM_KERNELS_SIMD_H

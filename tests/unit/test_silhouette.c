@@ -2,8 +2,9 @@
  * test_silhouette.c - the silhouette, Calinski-Harabasz and Davies-Bouldin
  * scores: golden values from scikit-learn (tests/golden/silhouette/, found
  * through $KM_TEST_DATA), a naive O(n^2) reference on larger data for both
- * of the library's variants (symmetric tiles and row by row), determinism
- * across thread counts, float32, sampling, and every error.
+ * of the library's variants (symmetric tiles and row by row), the AVX2
+ * block kernel against the portable one bit for bit, determinism across
+ * thread counts, float32, sampling, and every error.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,6 +22,7 @@
 #include "kmeans.h"
 #include "kmio.h"
 #include "km_testdata.h"
+#include "algo/km_silhouette_simd.h"
 
 /* ---- golden cases ----------------------------------------------------------
  */
@@ -183,6 +185,119 @@ static void test_tiles_match_naive(void **state)
     (void)state;
     check_against_naive(700, 3, 5);
     check_against_naive(1000, 2, 2);
+    check_against_naive(1003, 5, 300); /* clusters of ~3: cut vectors */
+    check_against_naive(2600, 2, 7);   /* 11 tile rows: several chunks */
+}
+
+/* ---- the AVX2 kernel against the portable one -------------------------------
+ */
+
+/* Labels with clusters of uneven sizes, so that cluster boundaries fall
+   anywhere in a vector: row i gets cluster floor(k * u^2), u uniform. */
+static int32_t *uneven_labels(size_t n, int32_t k, uint64_t seed)
+{
+    int32_t *labels = malloc(n * sizeof *labels);
+    km_rng r;
+
+    km_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) {
+        double u = km_rng_uniform(&r);
+        labels[i] = (int32_t)((double)k * u * u);
+    }
+    /* Every cluster non-empty: the first k rows take 0..k-1. */
+    for (int32_t c = 0; c < k && (size_t)c < n; c++)
+        labels[c] = c;
+    return labels;
+}
+
+/* The portable and AVX2 paths, on 1 and 2 threads, in float64 and float32:
+   the same bits.  The portable path also agrees with the naive silhouette. */
+static void check_paths(size_t n, size_t d, int32_t k, uint64_t seed)
+{
+    double *X = td_blobs(n, d, 4, 2.0, seed);
+    float *Xf = td_to_f32(X, n * d);
+    int32_t *labels = uneven_labels(n, k, seed);
+    double *p1 = malloc(n * sizeof *p1), *p2 = malloc(n * sizeof *p2);
+    double *v1 = malloc(n * sizeof *v1), *v2 = malloc(n * sizeof *v2);
+    double *ref = malloc(n * sizeof *ref);
+
+    naive_silhouette(X, n, d, labels, k, ref);
+    for (int prec = 0; prec < 2; prec++) {
+        if (prec == 0) {
+            assert_int_equal(km_silhouette_samples_path_f64(
+                                 X, n, d, labels, 1, KM_SIL_PORTABLE, p1),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f64(
+                                 X, n, d, labels, 2, KM_SIL_PORTABLE, p2),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f64(X, n, d, labels, 1,
+                                                            KM_SIL_AVX2, v1),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f64(X, n, d, labels, 2,
+                                                            KM_SIL_AVX2, v2),
+                             KM_OK);
+        } else {
+            assert_int_equal(km_silhouette_samples_path_f32(
+                                 Xf, n, d, labels, 1, KM_SIL_PORTABLE, p1),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f32(
+                                 Xf, n, d, labels, 2, KM_SIL_PORTABLE, p2),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f32(Xf, n, d, labels, 1,
+                                                            KM_SIL_AVX2, v1),
+                             KM_OK);
+            assert_int_equal(km_silhouette_samples_path_f32(Xf, n, d, labels, 2,
+                                                            KM_SIL_AVX2, v2),
+                             KM_OK);
+        }
+        for (size_t i = 0; i < n; i++) {
+            double tol = prec == 0 ? 1e-12 : 1e-4;
+            if (fabs(p1[i] - ref[i]) > tol)
+                fail_msg("n=%zu d=%zu k=%d %s row %zu: %.17g, naive %.17g", n,
+                         d, (int)k, prec == 0 ? "f64" : "f32", i, p1[i],
+                         ref[i]);
+            if (memcmp(&p1[i], &p2[i], sizeof(double)) != 0 ||
+                memcmp(&p1[i], &v1[i], sizeof(double)) != 0 ||
+                memcmp(&p1[i], &v2[i], sizeof(double)) != 0)
+                fail_msg("n=%zu d=%zu k=%d %s row %zu: portable %.17g %.17g, "
+                         "avx2 %.17g %.17g",
+                         n, d, (int)k, prec == 0 ? "f64" : "f32", i, p1[i],
+                         p2[i], v1[i], v2[i]);
+        }
+    }
+    free(X);
+    free(Xf);
+    free(labels);
+    free(p1);
+    free(p2);
+    free(v1);
+    free(v2);
+    free(ref);
+}
+
+static void test_avx2_matches_portable(void **state)
+{
+    (void)state;
+    if (!km_sil_cpu_has_avx2()) {
+        /* The AVX2 path is refused, not silently replaced. */
+        const double X[8] = {0, 0, 1, 1, 5, 5, 6, 6};
+        const int32_t two[4] = {0, 0, 1, 1};
+        double s[4];
+        assert_int_equal(
+            km_silhouette_samples_path_f64(X, 4, 2, two, 1, KM_SIL_AVX2, s),
+            KM_ERR_ARG);
+        skip();
+    }
+    /* Symmetric tiles: n not a multiple of a vector, every row-block size
+       (clusters of 1 to hundreds of rows), d from 1 to past a vector. */
+    check_paths(777, 1, 5, 1);
+    check_paths(1003, 2, 9, 2);
+    check_paths(531, 3, 120, 3);
+    check_paths(300, 8, 3, 4);
+    check_paths(613, 17, 40, 5);
+    check_paths(2600, 3, 6, 7); /* several chunks of tiles a tile row */
+    /* Row by row (n * k above 2^23). */
+    check_paths(3001, 2, 2900, 6);
 }
 
 /* m * k above the symmetric variant's limit (2^23 sums): row by row. */
@@ -322,6 +437,19 @@ static void test_errors(void **state)
                      KM_ERR_SHAPE);
     assert_int_equal(km_silhouette_samples_f64(bad, 4, 2, two, 0, s),
                      KM_ERR_NONFINITE);
+    {
+        /* finite, but the squared distances overflow float (and double) */
+        const float huge[8] = {-3e19f, 0, 3e19f, 0, 0, 1, 1, 1};
+        const double vast[8] = {-1e308, 0, 1e308, 0, 0, 1, 1, 1};
+        const float fine[8] = {-1e18f, 0, 1e18f, 0, 0, 1, 1, 1};
+
+        assert_int_equal(km_silhouette_samples_f32(huge, 4, 2, two, 0, s),
+                         KM_ERR_NONFINITE);
+        assert_int_equal(km_silhouette_samples_f64(vast, 4, 2, two, 0, s),
+                         KM_ERR_NONFINITE);
+        assert_int_equal(km_silhouette_samples_f32(fine, 4, 2, two, 0, s),
+                         KM_OK);
+    }
     assert_int_equal(km_calinski_harabasz_f64(X, 4, 2, one, &score),
                      KM_ERR_SHAPE);
     assert_int_equal(km_davies_bouldin_f64(X, 4, 2, all, &score), KM_ERR_SHAPE);
@@ -336,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_tiles_match_naive),
         cmocka_unit_test(test_rows_variant_matches_naive),
+        cmocka_unit_test(test_avx2_matches_portable),
         cmocka_unit_test(test_float32),
         cmocka_unit_test(test_sample_size),
         cmocka_unit_test(test_scores_by_hand),
