@@ -74,10 +74,11 @@ typedef enum km_init {
 } km_init;
 
 typedef enum km_algorithm {
-    KM_ALGO_AUTO = 0,   /* chosen from k and d (docs/library.md) */
-    KM_ALGO_LLOYD = 1,  /* Lloyd's algorithm (assign, update) */
-    KM_ALGO_ELKAN = 2,  /* Elkan's bounds (n x k): same result as Lloyd */
-    KM_ALGO_HAMERLY = 3 /* Hamerly's bounds (2 per row): same result */
+    KM_ALGO_AUTO = 0,    /* chosen from k and d (docs/library.md) */
+    KM_ALGO_LLOYD = 1,   /* Lloyd's algorithm (assign, update) */
+    KM_ALGO_ELKAN = 2,   /* Elkan's bounds (n x k): same result as Lloyd */
+    KM_ALGO_HAMERLY = 3, /* Hamerly's bounds (2 per row): same result */
+    KM_ALGO_YINYANG = 4  /* Yinyang's group bounds (~k/20 per row): same */
 } km_algorithm;
 
 typedef enum km_dtype { KM_FLOAT32 = 1, KM_FLOAT64 = 2 } km_dtype;

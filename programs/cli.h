@@ -155,8 +155,8 @@ bool cli_parse_n_init(const cli_command *cmd, int id, const char *text,
 bool cli_parse_tol(const cli_command *cmd, int id, const char *text,
                    double *out);
 bool cli_parse_dtype(const cli_command *cmd, const char *text, kmio_want *out);
-/* --algorithm NAME: lloyd, elkan, hamerly or auto; false after a usage
-   message otherwise. */
+/* --algorithm NAME: lloyd, elkan, hamerly, yinyang or auto; false after a
+   usage message otherwise. */
 bool cli_parse_algorithm(const cli_command *cmd, const char *text,
                          km_algorithm *out);
 /* n_init as the fit applies it: "auto" resolved, 1 for explicit centers. */

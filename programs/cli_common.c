@@ -404,7 +404,8 @@ bool cli_parse_algorithm(const cli_command *cmd, const char *text,
                          km_algorithm *out)
 {
     static const km_algorithm all[] = {KM_ALGO_LLOYD, KM_ALGO_ELKAN,
-                                       KM_ALGO_HAMERLY, KM_ALGO_AUTO};
+                                       KM_ALGO_HAMERLY, KM_ALGO_YINYANG,
+                                       KM_ALGO_AUTO};
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (strcmp(text, cli_algorithm_name(all[i])) == 0) {
@@ -414,7 +415,7 @@ bool cli_parse_algorithm(const cli_command *cmd, const char *text,
     }
     cli_usage(cmd,
               "--algorithm: '%s' is not one of lloyd, elkan, hamerly, "
-              "auto",
+              "yinyang, auto",
               text);
     return false;
 }
@@ -430,6 +431,8 @@ const char *cli_algorithm_name(km_algorithm algorithm)
         return "elkan";
     case KM_ALGO_HAMERLY:
         return "hamerly";
+    case KM_ALGO_YINYANG:
+        return "yinyang";
     }
     return "unknown";
 }

@@ -44,7 +44,7 @@ enum {
         {OPT_TOL, "tol", 0, "X",                                               \
          "relative tolerance on the center shift (default 1e-4)"},             \
         {OPT_ALGORITHM, "algorithm", 0, "NAME",                                \
-         "lloyd, elkan, hamerly or auto (default auto)"},                      \
+         "lloyd, elkan, hamerly, yinyang, auto (default auto)"},               \
         {OPT_SEED, "seed", 0, "N",                                             \
          "seed of all randomness, the same for every k (default 0)"},          \
         {OPT_THREADS, "threads", 0, "N",                                       \

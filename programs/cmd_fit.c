@@ -43,7 +43,7 @@ static const cli_option fit_options[] = {
      "stop when the center shift is at most X times the mean feature "
      "variance (default 1e-4)"},
     {OPT_ALGORITHM, "algorithm", 0, "NAME",
-     "lloyd, elkan, hamerly or auto (default auto)"},
+     "lloyd, elkan, hamerly, yinyang, auto (default auto)"},
     {OPT_SEED, "seed", 0, "N", "seed of all randomness (default 0)"},
     {OPT_THREADS, "threads", 0, "N",
      "threads to use, 0 = all cores (default 0)"},

@@ -38,12 +38,16 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d);
 void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
                       size_t k, size_t d, double *sums, double *wsum);
 
-/* The algorithm `auto` means for k clusters of d features (others are
-   returned as they are).  Measured with bench/ (docs/performance.md): with
-   the SIMD and GEMM kernels, Lloyd is fastest for few clusters; from about
-   32 clusters Hamerly's bounds skip enough distances to win, up to about
-   64 features (beyond, its full scans cost more than Lloyd's GEMM). */
-km_algorithm km_choose_algorithm(km_algorithm requested, size_t k, size_t d);
+/* The algorithm `auto` means for n rows, k clusters and d features (others
+   are returned as they are).  Measured with bench/km_bench to convergence
+   (docs/performance.md): Lloyd's fused kernels are fastest for few
+   clusters, for few rows (the bounds' first full pass and per-iteration
+   costs do not pay back: 1797 and 5000 rows) and for many features (d =
+   128, where Lloyd's kernel beats the row-by-row scans); from 32 clusters,
+   10000 rows and up to 64 features Yinyang's group bounds skip enough to
+   win, and they beat Hamerly's everywhere measured. */
+km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
+                                 size_t d);
 
 /* Per-iteration progress, reported by the algorithms (the driver turns it
    into km_log_event). */
@@ -100,8 +104,8 @@ typedef struct km_run_result {
                                 double *wsum, REAL *C_new, REAL *shift,        \
                                 double *shift_tot);                            \
                                                                                \
-    /* Lloyd, Hamerly and Elkan from the centers in C (k x d, replaced by the  \
-       final centers); labels receives the final labels. */                    \
+    /* Lloyd, Hamerly, Elkan and Yinyang from the centers in C (k x d,         \
+       replaced by the final centers); labels receives the final labels. */    \
     int km_lloyd_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
                        double tol_abs, const km_progress *prog,                \
                        int32_t *labels, km_run_result *res);                   \
@@ -111,6 +115,9 @@ typedef struct km_run_result {
     int km_elkan_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,       \
                        double tol_abs, const km_progress *prog,                \
                        int32_t *labels, km_run_result *res);                   \
+    int km_yinyang_##SFX(const km_problem_##SFX *p, REAL *C, int max_iter,     \
+                         double tol_abs, const km_progress *prog,              \
+                         int32_t *labels, km_run_result *res);                 \
                                                                                \
     /* Initial centers.  kmeans++: greedy, n_local_trials candidates per       \
        center, the first drawn with probability proportional to weight.        \

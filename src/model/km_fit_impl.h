@@ -122,7 +122,7 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
                                   KM_KERNEL_AUTO);
     if (status != KM_OK)
         return status;
-    algo = km_choose_algorithm(par.algorithm, k, d);
+    algo = km_choose_algorithm(par.algorithm, n, k, d);
     status = FN(abs_tolerance)(&prob, par.tol, &tol_abs);
     C = km_malloc_array(kd, sizeof *C);
     best_C = km_malloc_array(kd, sizeof *best_C);
@@ -152,6 +152,9 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
                 FN(km_elkan)(&prob, C, par.max_iter, tol_abs, &prog, lab, &res);
         else if (algo == KM_ALGO_HAMERLY)
             status = FN(km_hamerly)(&prob, C, par.max_iter, tol_abs, &prog, lab,
+                                    &res);
+        else if (algo == KM_ALGO_YINYANG)
+            status = FN(km_yinyang)(&prob, C, par.max_iter, tol_abs, &prog, lab,
                                     &res);
         else
             status =

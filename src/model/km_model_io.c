@@ -211,7 +211,7 @@ static int params_valid(const km_params *p)
             p->init == KM_INIT_ARRAY) &&
            p->n_init >= 0 && p->max_iter >= 1 && isfinite(p->tol) &&
            p->tol >= 0.0 && p->algorithm >= KM_ALGO_AUTO &&
-           p->algorithm <= KM_ALGO_HAMERLY && p->n_threads >= 0;
+           p->algorithm <= KM_ALGO_YINYANG && p->n_threads >= 0;
 }
 
 /* The FITR fields as they are in the file (all widths of the format). */
@@ -497,7 +497,7 @@ static int parse_params(const kmf_section *s, km_params *prm)
     init = get_i32(q + 4);
     algorithm = get_i32(q + 24);
     if (init < 0 || init > (int32_t)KM_INIT_ARRAY || algorithm < 0 ||
-        algorithm > (int32_t)KM_ALGO_HAMERLY)
+        algorithm > (int32_t)KM_ALGO_YINYANG)
         return KM_ERR_CORRUPT;
     prm->n_clusters = get_i32(q + 0);
     prm->init = (km_init)init;

@@ -41,9 +41,10 @@ const char *km_params_check(const km_params *p)
     if (!(p->tol >= 0.0) || !isfinite(p->tol))
         return "tol must be a finite number >= 0";
     if (p->algorithm != KM_ALGO_AUTO && p->algorithm != KM_ALGO_LLOYD &&
-        p->algorithm != KM_ALGO_ELKAN && p->algorithm != KM_ALGO_HAMERLY)
-        return "algorithm must be KM_ALGO_AUTO, KM_ALGO_LLOYD, KM_ALGO_ELKAN "
-               "or KM_ALGO_HAMERLY";
+        p->algorithm != KM_ALGO_ELKAN && p->algorithm != KM_ALGO_HAMERLY &&
+        p->algorithm != KM_ALGO_YINYANG)
+        return "algorithm must be KM_ALGO_AUTO, KM_ALGO_LLOYD, KM_ALGO_ELKAN, "
+               "KM_ALGO_HAMERLY or KM_ALGO_YINYANG";
     if (p->n_threads < 0)
         return "n_threads must be >= 0 (0 = all)";
     return NULL;

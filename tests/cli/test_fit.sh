@@ -123,8 +123,11 @@ expect_ok "fit --init file (hamerly)" "$KMEANS" fit "$BLOBS" --init init.csv \
     --algorithm hamerly --tol 0 --max-iter 300 --labels hamerly.csv --json
 cp out hamerly.json
 check "hamerly labels equal lloyd labels" cmp -s lloyd.csv hamerly.csv
-expect_fail "unknown algorithm" 2 "not one of lloyd, elkan, hamerly, auto" \
-    "$KMEANS" fit "$BLOBS" --algorithm yinyang
+expect_ok "fit --init file (yinyang)" "$KMEANS" fit "$BLOBS" --init init.csv \
+    --algorithm yinyang --tol 0 --max-iter 300 --labels yinyang.csv --json
+check "yinyang labels equal lloyd labels" cmp -s lloyd.csv yinyang.csv
+expect_fail "unknown algorithm" 2 "not one of lloyd, elkan, hamerly, yinyang, auto" \
+    "$KMEANS" fit "$BLOBS" --algorithm exponion
 if [ -x "$PY" ]; then
     check "k taken from the init file" [ "$(json_get lloyd.json "j['n_clusters']")" = 5 ]
     check "init reported as array" [ "$(json_get lloyd.json "j['init']")" = "'array'" ]

@@ -5,8 +5,9 @@
  * algorithm, threads, seed, dtype, weights on/off), then n and d, then the
  * data as bytes mapped to a few values (so duplicates and ties are common).
  * Every fit of valid input must succeed, and its results must hold: labels
- * in range, finite centers and inertia, Elkan equal to Lloyd, 1 thread
- * equal to 2, predict agreeing with the final labels' inertia.
+ * in range, finite centers and inertia, Elkan, Hamerly or Yinyang (chosen
+ * by the seed) equal to Lloyd, 1 thread equal to 2, predict agreeing with
+ * the final labels' inertia.
  */
 #include <math.h>
 #include <stdint.h>
@@ -97,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.n_threads = 1;
     m1 = fit(&p, f32, X, Xf, n, d, weighted ? w : NULL, weighted ? wf : NULL,
              l1);
-    p.algorithm = KM_ALGO_ELKAN;
+    /* Elkan, Hamerly or Yinyang (by the seed: no extra input byte). */
+    p.algorithm = (km_algorithm)(KM_ALGO_ELKAN + (int)(p.seed % 3));
     p.n_threads = 2;
     m2 = fit(&p, f32, X, Xf, n, d, weighted ? w : NULL, weighted ? wf : NULL,
              l2);

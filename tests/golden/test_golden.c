@@ -45,13 +45,15 @@ enum { ALG_LLOYD = 0, ALG_ELKAN = 1, N_ALGS = 2 };
 static const char *const alg_names[N_ALGS] = {"lloyd", "elkan"};
 
 /* Our algorithms, each checked against scikit-learn's results of the
-   algorithm it reproduces (Hamerly has no scikit-learn twin: it must give
-   Lloyd's results). */
-#define N_RUNS 3
+   algorithm it reproduces (Hamerly and Yinyang have no scikit-learn twin:
+   they must give Lloyd's results). */
+#define N_RUNS 4
 static const km_algorithm run_algo[N_RUNS] = {KM_ALGO_LLOYD, KM_ALGO_ELKAN,
-                                              KM_ALGO_HAMERLY};
-static const int run_expect[N_RUNS] = {ALG_LLOYD, ALG_ELKAN, ALG_LLOYD};
-static const char *const run_names[N_RUNS] = {"lloyd", "elkan", "hamerly"};
+                                              KM_ALGO_HAMERLY, KM_ALGO_YINYANG};
+static const int run_expect[N_RUNS] = {ALG_LLOYD, ALG_ELKAN, ALG_LLOYD,
+                                       ALG_LLOYD};
+static const char *const run_names[N_RUNS] = {"lloyd", "elkan", "hamerly",
+                                              "yinyang"};
 
 enum { STOP_STRICT, STOP_TOL, STOP_MAX_ITER };
 

@@ -67,6 +67,10 @@ static void test_params_check(void **state)
     km_params_init(&p);
     p.algorithm = (km_algorithm)7;
     assert_non_null(strstr(km_params_check(&p), "algorithm"));
+    p.algorithm = (km_algorithm)(KM_ALGO_YINYANG + 1);
+    assert_non_null(strstr(km_params_check(&p), "algorithm"));
+    p.algorithm = KM_ALGO_YINYANG;
+    assert_null(km_params_check(&p));
     km_params_init(&p);
     p.n_threads = -2;
     assert_non_null(strstr(km_params_check(&p), "n_threads"));
@@ -130,7 +134,7 @@ static void test_fit_simple(void **state)
     int32_t lab[6];
 
     (void)state;
-    for (int a = KM_ALGO_AUTO; a <= KM_ALGO_ELKAN; a++) {
+    for (int a = KM_ALGO_AUTO; a <= KM_ALGO_YINYANG; a++) {
         for (size_t t = 0; t < 2; t++) {
             km_params p;
             km_model *m;
@@ -211,7 +215,7 @@ static void test_log_and_n_init(void **state)
     double *X = td_blobs(500, 3, 6, 1.5, 11);
 
     (void)state;
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
         log_capture cap = {0, 0, 0, 0.0, 1, ""};
         km_params p;
         km_model *m;
@@ -263,7 +267,7 @@ static void test_fewer_distinct_points(void **state)
     int32_t lab[8];
 
     (void)state;
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
         log_capture cap = {0, 0, 0, 0.0, 1, ""};
         km_params p;
         km_model *m;
@@ -299,14 +303,41 @@ static void test_k_equals_n_and_one(void **state)
     km_model_free(m);
 
     p.n_clusters = 1;
-    p.algorithm = KM_ALGO_ELKAN; /* runs Lloyd: one center */
-    m = fit64(&p, X, 5, 1, NULL, lab);
-    km_model_centers_f64(m, c);
-    assert_true(c[0] == 3.0);
-    assert_true(km_model_inertia(m) == 10.0);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(lab[i], 0);
+    for (int a = KM_ALGO_ELKAN; a <= KM_ALGO_YINYANG; a++) {
+        p.algorithm = (km_algorithm)a; /* runs Lloyd: one center */
+        m = fit64(&p, X, 5, 1, NULL, lab);
+        km_model_centers_f64(m, c);
+        assert_true(c[0] == 3.0);
+        assert_true(km_model_inertia(m) == 10.0);
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(lab[i], 0);
+        km_model_free(m);
+    }
+}
+
+/* A model fitted with Yinyang saves and loads with its algorithm. */
+static void test_yinyang_model_roundtrip(void **state)
+{
+    double *X = td_blobs(400, 2, 4, 1.0, 21);
+    km_params p, q;
+    km_model *m, *back = NULL;
+    void *buf = NULL;
+    size_t size = 0;
+
+    (void)state;
+    km_params_init(&p);
+    p.n_clusters = 4;
+    p.algorithm = KM_ALGO_YINYANG;
+    m = fit64(&p, X, 400, 2, NULL, NULL);
+    assert_int_equal(km_model_save_mem(m, &buf, &size), KM_OK);
+    assert_int_equal(km_model_load_mem(buf, size, &back), KM_OK);
+    km_model_params(back, &q);
+    assert_int_equal(q.algorithm, KM_ALGO_YINYANG);
+    assert_true(km_model_inertia(back) == km_model_inertia(m));
+    free(buf);
     km_model_free(m);
+    km_model_free(back);
+    free(X);
 }
 
 static void test_empty_cluster_relocation(void **state)
@@ -321,7 +352,7 @@ static void test_empty_cluster_relocation(void **state)
     double c[3];
 
     (void)state;
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_ELKAN; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
         km_params_init(&p);
         p.n_clusters = 3;
         p.init = KM_INIT_ARRAY;
@@ -356,7 +387,7 @@ static void test_exact_means_of_copies(void **state)
             Xf[3 * i + f] = colors[(i * 7) % 3][f] / 255.0f;
             X[3 * i + f] = (double)colors[(i * 7) % 3][f] / 255.0;
         }
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
         km_params p;
         km_model *m;
 
@@ -512,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_explicit_init_warns_n_init),
         cmocka_unit_test(test_fewer_distinct_points),
         cmocka_unit_test(test_k_equals_n_and_one),
+        cmocka_unit_test(test_yinyang_model_roundtrip),
         cmocka_unit_test(test_empty_cluster_relocation),
         cmocka_unit_test(test_exact_means_of_copies),
         cmocka_unit_test(test_predict_transform_score),

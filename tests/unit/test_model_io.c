@@ -833,7 +833,8 @@ static void test_param_fields(void **state)
                      KM_ERR_CORRUPT);
     assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 0, 0), KM_OK);
     assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 3, 0), KM_OK);
-    assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 4, 0),
+    assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 4, 0), KM_OK);
+    assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 5, 0),
                      KM_ERR_CORRUPT);
     assert_int_equal(load_with_field(KM_FLOAT64, P_ALGO, W32, 0xFFFFFFFFu, 0),
                      KM_ERR_CORRUPT);

@@ -1,8 +1,8 @@
 /*
  * test_properties.c - properties the algorithms must keep on any data:
- * Elkan equals Lloyd from the same start, row order does not matter,
- * integer weights equal repeated rows, any thread count gives the same
- * bits, and every kernel gives the canonical labels.
+ * Elkan, Hamerly and Yinyang equal Lloyd from the same start, row order does
+ * not matter, integer weights equal repeated rows, any thread count gives the
+ * same bits, and every kernel gives the canonical labels.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -71,6 +71,7 @@ static void test_elkan_equals_lloyd(void **state)
         int32_t *la = malloc(sh->n * sizeof *la);
         int32_t *lb = malloc(sh->n * sizeof *lb);
         int32_t *lh = malloc(sh->n * sizeof *lh);
+        int32_t *ly = malloc(sh->n * sizeof *ly);
         double *ca = malloc(sh->k * sh->d * sizeof *ca);
         double *cb = malloc(sh->k * sh->d * sizeof *cb);
 
@@ -82,20 +83,28 @@ static void test_elkan_equals_lloyd(void **state)
                                     KM_ALGO_ELKAN, 0, tol, lb);
             km_model *mh = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
                                     KM_ALGO_HAMERLY, 0, tol, lh);
+            km_model *my = fit_from(X, sh->n, sh->d, sh->k, NULL, init,
+                                    KM_ALGO_YINYANG, 0, tol, ly);
 
             assert_memory_equal(la, lb, sh->n * sizeof *la);
             assert_memory_equal(la, lh, sh->n * sizeof *la);
+            assert_memory_equal(la, ly, sh->n * sizeof *la);
             km_model_centers_f64(ma, ca);
             km_model_centers_f64(mb, cb);
             assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
             km_model_centers_f64(mh, cb);
             assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
+            km_model_centers_f64(my, cb);
+            assert_memory_equal(ca, cb, sh->k * sh->d * sizeof *ca);
             assert_true(km_model_inertia(ma) == km_model_inertia(mb));
             assert_true(km_model_inertia(ma) == km_model_inertia(mh));
+            assert_true(km_model_inertia(ma) == km_model_inertia(my));
             assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mb));
             assert_int_equal(km_model_n_iter(ma), km_model_n_iter(mh));
+            assert_int_equal(km_model_n_iter(ma), km_model_n_iter(my));
             km_model_free(mb);
             km_model_free(mh);
+            km_model_free(my);
             /* auto picks one of them by k and d: the same result again */
             mb = fit_from(X, sh->n, sh->d, sh->k, NULL, init, KM_ALGO_AUTO, 0,
                           tol, lb);
@@ -109,6 +118,7 @@ static void test_elkan_equals_lloyd(void **state)
         free(la);
         free(lb);
         free(lh);
+        free(ly);
         free(ca);
         free(cb);
     }
@@ -151,10 +161,110 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
         assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &mb, lb), KM_OK);
         assert_memory_equal(la, lb, sizeof la);
         assert_true(km_model_inertia(ma) == km_model_inertia(mb));
+        km_model_free(mb);
+        p.algorithm = KM_ALGO_YINYANG;
+        assert_int_equal(km_fit_f32(&p, X, n, d, NULL, &mb, lb), KM_OK);
+        assert_memory_equal(la, lb, sizeof la);
+        assert_true(km_model_inertia(ma) == km_model_inertia(mb));
         km_model_free(ma);
         km_model_free(mb);
     }
     free(X);
+}
+
+/* Yinyang with enough clusters for several groups (k = 120: 6 groups), in
+   both precisions, against Lloyd bit for bit, for 1 and 3 threads: exact
+   ties (a third of the rows on an integer grid), an empty cluster at the
+   first update (two equal initial centers: the second gets no row and is
+   relocated), more iterations than the drift history holds (32), and
+   runs stopped by tol and by max_iter (which end with one more
+   assignment). */
+static void test_yinyang_many_clusters(void **state)
+{
+    const size_t n = 6000, d = 2, k = 120;
+    double *X = malloc(n * d * sizeof *X);
+    double *init = malloc(k * d * sizeof *init);
+    float *Xf;
+    int32_t *la = malloc(n * sizeof *la), *ly = malloc(n * sizeof *ly);
+    double *ca = malloc(k * d * sizeof *ca), *cy = malloc(k * d * sizeof *cy);
+    const double tols[3] = {0.0, 1e-6, 0.0};
+    const int iters[3] = {300, 300, 17};
+    int longest = 0;
+    km_rng r;
+
+    (void)state;
+    km_rng_seed(&r, 77);
+    for (size_t i = 0; i < n; i++)
+        for (size_t f = 0; f < d; f++)
+            X[i * d + f] = i % 3 == 0 ? (double)km_rng_below(&r, 40)
+                                      : 40.0 * km_rng_uniform(&r);
+    for (size_t j = 0; j < k; j++)
+        memcpy(init + j * d, X + (j * 37 % n) * d, d * sizeof *init);
+    memcpy(init + 5 * d, init + 2 * d, d * sizeof *init);
+    Xf = td_to_f32(X, n * d);
+    for (int prec = 0; prec < 2; prec++) {
+        for (int c = 0; c < 3; c++) {
+            for (int threads = 1; threads <= 3; threads += 2) {
+                km_params p;
+                km_model *ma, *my;
+
+                km_params_init(&p);
+                p.n_clusters = (int)k;
+                p.init = KM_INIT_ARRAY;
+                p.init_centers = init;
+                p.tol = tols[c];
+                p.max_iter = iters[c];
+                p.n_threads = threads;
+                p.algorithm = KM_ALGO_LLOYD;
+                assert_int_equal(prec ? km_fit_f32(&p, Xf, n, d, NULL, &ma, la)
+                                      : km_fit_f64(&p, X, n, d, NULL, &ma, la),
+                                 KM_OK);
+                p.algorithm = KM_ALGO_YINYANG;
+                assert_int_equal(prec ? km_fit_f32(&p, Xf, n, d, NULL, &my, ly)
+                                      : km_fit_f64(&p, X, n, d, NULL, &my, ly),
+                                 KM_OK);
+                assert_memory_equal(la, ly, n * sizeof *la);
+                km_model_centers_f64(ma, ca);
+                km_model_centers_f64(my, cy);
+                assert_memory_equal(ca, cy, k * d * sizeof *ca);
+                assert_true(km_model_inertia(ma) == km_model_inertia(my));
+                assert_int_equal(km_model_n_iter(ma), km_model_n_iter(my));
+                if (km_model_n_iter(ma) > longest)
+                    longest = km_model_n_iter(ma);
+                km_model_free(ma);
+                km_model_free(my);
+            }
+        }
+    }
+    /* The data must keep Lloyd busy past the drift history (33 updates:
+       KM_YY_HIST in km_yinyang_impl.h, then one that empties it). */
+    assert_true(longest > 33);
+    free(X);
+    free(Xf);
+    free(init);
+    free(la);
+    free(ly);
+    free(ca);
+    free(cy);
+}
+
+/* What auto means (docs/library.md): Yinyang from 32 clusters, 10000 rows
+   and up to 64 features, Lloyd otherwise; explicit choices stay. */
+static void test_auto_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32),
+                     KM_ALGO_YINYANG);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 32, 64),
+                     KM_ALGO_YINYANG);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 64),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 128),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 31, 2),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 2),
+                     KM_ALGO_HAMERLY);
 }
 
 static void test_shuffle_rows(void **state)
@@ -227,7 +337,7 @@ static void test_integer_weights_repeat_rows(void **state)
         for (int c = 0; c < (int)w[i]; c++)
             memcpy(R + m++ * d, X + i * d, d * sizeof *R);
     }
-    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
+    for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
         km_model *mw =
             fit_from(X, n, d, k, w, init, (km_algorithm)a, 0, 0.0, lw);
         km_model *mr =
@@ -271,7 +381,7 @@ static void test_threads_same_bits(void **state)
 
         for (size_t i = 0; i < sh->n; i++)
             w[i] = 0.5 + (double)(i % 7) * 0.25;
-        for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_HAMERLY; a++) {
+        for (int a = KM_ALGO_LLOYD; a <= KM_ALGO_YINYANG; a++) {
             km_params p;
             km_model *m1, *m2;
 
@@ -661,6 +771,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elkan_equals_lloyd),
         cmocka_unit_test(test_elkan_equals_lloyd_ties_f32),
+        cmocka_unit_test(test_yinyang_many_clusters),
+        cmocka_unit_test(test_auto_rule),
         cmocka_unit_test(test_shuffle_rows),
         cmocka_unit_test(test_integer_weights_repeat_rows),
         cmocka_unit_test(test_threads_same_bits),

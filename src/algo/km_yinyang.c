@@ -1,0 +1,29 @@
+/*
+ * km_yinyang.c - instantiates the Yinyang algorithm for float and double.
+ */
+#include <assert.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algo/km_algo.h"
+#include "common/km_common.h"
+
+#define REAL     float
+#define REAL_EPS FLT_EPSILON
+#define FN(name) name##_f32
+#include "algo/km_bounds_impl.h"
+#include "algo/km_yinyang_impl.h"
+#undef REAL
+#undef REAL_EPS
+#undef FN
+
+#define REAL     double
+#define REAL_EPS DBL_EPSILON
+#define FN(name) name##_f64
+#include "algo/km_bounds_impl.h"
+#include "algo/km_yinyang_impl.h"
+#undef REAL
+#undef REAL_EPS
+#undef FN
