@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,8 @@ enum {
     OPT_MAX_ITER,
     OPT_C,
     OPT_TOL,
+    OPT_SOLVER,
+    OPT_LOGREG_MAX_ITER,
     OPT_THREADS,
     OPT_JSON,
     OPT_PLOT,
@@ -115,8 +119,21 @@ enum {
 #define HELP_TOL                                                               \
     {                                                                          \
         OPT_TOL, "tol", 0, "X",                                                \
-            "logistic regression: liblinear's stopping tolerance (default "    \
-            "1e-4)"                                                            \
+            "logistic regression: stopping tolerance, liblinear's eps or "     \
+            "lbfgs's largest gradient entry (default 1e-4)"                    \
+    }
+#define HELP_SOLVER                                                            \
+    {                                                                          \
+        OPT_SOLVER, "solver", 0, "liblinear|lbfgs",                            \
+            "logistic regression: liblinear (one-vs-rest, intercept "          \
+            "regularized) or lbfgs (multinomial, intercept not regularized, "  \
+            "scikit-learn's default) (default liblinear)"                      \
+    }
+#define HELP_LOGREG_MAX_ITER                                                   \
+    {                                                                          \
+        OPT_LOGREG_MAX_ITER, "logreg-max-iter", 0, "N",                        \
+            "lbfgs: iterations per fit, a warning when reached (default 100, " \
+            "scikit-learn's; the book uses 10000)"                             \
     }
 #define HELP_THREADS                                                           \
     {                                                                          \
@@ -141,8 +158,10 @@ static const cli_option classify_options[] = {
      "range, none for one k)"},
     HELP_N_INIT,
     HELP_MAX_ITER,
+    HELP_SOLVER,
     HELP_C,
     HELP_TOL,
+    HELP_LOGREG_MAX_ITER,
     HELP_THREADS,
     {OPT_PLOT, "plot", 0, "FILE",
      "draw the cross-validation accuracy against k (PNG; default: none)"},
@@ -219,8 +238,10 @@ static const cli_option semisupervised_options[] = {
      "(default 20)"},
     HELP_N_INIT,
     HELP_MAX_ITER,
+    HELP_SOLVER,
     HELP_C,
     HELP_TOL,
+    HELP_LOGREG_MAX_ITER,
     HELP_THREADS,
     {OPT_JSON, "json", 0, NULL,
      "print one JSON object: random, representative, propagated, partial, "
@@ -420,6 +441,19 @@ static int parse_args(const cli_command *cmd, int argc, char **argv,
             if (!(a->lr.tol > 0.0))
                 return cli_usage(cmd, "--tol must be positive (got %s)", value);
             break;
+        case OPT_SOLVER:
+            if (strcmp(value, "liblinear") == 0)
+                a->lr.solver = KMC_SOLVER_LIBLINEAR;
+            else if (strcmp(value, "lbfgs") == 0)
+                a->lr.solver = KMC_SOLVER_LBFGS;
+            else
+                return cli_usage(
+                    cmd, "--solver: '%s' is not liblinear or lbfgs", value);
+            break;
+        case OPT_LOGREG_MAX_ITER:
+            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->lr.max_iter))
+                return CLI_EXIT_USAGE;
+            break;
         case OPT_THREADS:
             if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->threads))
                 return CLI_EXIT_USAGE;
@@ -502,6 +536,58 @@ static void kmeans_opts(const cls_args *a, int k, kmc_kmeans_opts *o)
     o->max_iter = a->max_iter;
     o->seed = a->seed;
     o->n_threads = a->threads;
+}
+
+/* Every logistic regression of a command counts itself in stats; lbfgs
+   fits that stopped before converging become one warning (on stderr, and
+   in the JSON "warnings"), as scikit-learn's ConvergenceWarning. */
+static json_t *logreg_warnings(const cls_args *a, kmc_logreg_stats *st)
+{
+    json_t *arr = json_array();
+    long n = atomic_load(&st->n_fits), n_iter = atomic_load(&st->n_max_iter),
+         n_ls = atomic_load(&st->n_linesearch);
+    char msg[320];
+
+    if (n_iter > 0) {
+        snprintf(msg, sizeof msg,
+                 "lbfgs stopped before converging in %ld of %ld logistic "
+                 "regression fits (at --logreg-max-iter %d, or at 15000 "
+                 "evaluations as scipy); increase --logreg-max-iter or "
+                 "scale the features",
+                 n_iter, n, a->lr.max_iter);
+        cli_warning("%s", msg);
+        json_array_append_new(arr, json_string(msg));
+    }
+    if (n_ls > 0) {
+        snprintf(msg, sizeof msg,
+                 "lbfgs: the line search found no decrease before --tol "
+                 "%g was reached in %ld of %ld logistic regression fits "
+                 "(rounding; the fit is kept)",
+                 a->lr.tol, n_ls, n);
+        cli_warning("%s", msg);
+        json_array_append_new(arr, json_string(msg));
+    }
+    return arr;
+}
+
+static void json_logreg(json_t *o, const cls_args *a, kmc_logreg_stats *st,
+                        json_t *warnings)
+{
+    cli_json_set(o, "solver", json_string(kmc_solver_name(a->lr.solver)));
+    cli_json_set(o, "C", json_real(a->lr.C));
+    cli_json_set(o, "tol", json_real(a->lr.tol));
+    if (a->lr.solver == KMC_SOLVER_LBFGS) {
+        cli_json_set(o, "logreg_max_iter", json_integer(a->lr.max_iter));
+        cli_json_set(o, "logreg_fits",
+                     json_integer((json_int_t)atomic_load(&st->n_fits)));
+        cli_json_set(
+            o, "logreg_not_converged",
+            json_integer((json_int_t)(atomic_load(&st->n_max_iter) +
+                                      atomic_load(&st->n_linesearch))));
+        cli_json_set(o, "logreg_max_n_iter",
+                     json_integer((json_int_t)atomic_load(&st->max_n_iter)));
+    }
+    cli_json_set(o, "warnings", json_incref(warnings));
 }
 
 /* ---- reading labeled data --------------------------------------------------
@@ -865,6 +951,8 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
     split_data s;
     grid_result g;
     kmc_kmeans_opts ko;
+    kmc_logreg_stats st;
+    json_t *warnings = NULL;
     kmc_error err;
     double base_acc = 0.0, pipe_acc = 0.0, t0 = cli_now();
     bool help, grid;
@@ -881,6 +969,8 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
     rc = parse_args(cmd, argc, argv, &a, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
+    kmc_logreg_stats_init(&st);
+    a.lr.stats = &st;
     grid = a.n_ks > 1 || a.cv > 0;
     if (grid && a.cv == 0)
         a.cv = 3;
@@ -921,9 +1011,9 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
         goto done;
     }
     if (!a.json)
-        printf("logistic regression on the %zu features:      test accuracy "
+        printf("logistic regression (%s) on the %zu features: test accuracy "
                "%.4f\n",
-               s.train.d, base_acc);
+               kmc_solver_name(a.lr.solver), s.train.d, base_acc);
 
     if (grid) {
         if (!a.json)
@@ -955,6 +1045,7 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
         if (rc != CLI_EXIT_OK)
             goto done;
     }
+    warnings = logreg_warnings(&a, &st);
 
     if (a.json) {
         json_t *o = json_object();
@@ -966,8 +1057,7 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
             json_integer((json_int_t)kmc_classes(s.train.y, s.train.n, NULL)));
         cli_json_set(o, "seed", cli_json_seed(a.seed));
         cli_json_set(o, "n_init", json_integer(a.n_init));
-        cli_json_set(o, "C", json_real(a.lr.C));
-        cli_json_set(o, "tol", json_real(a.lr.tol));
+        json_logreg(o, &a, &st, warnings);
         cli_json_set(o, "k", json_integer(k));
         cli_json_set(o, "baseline_accuracy", json_real(base_acc));
         cli_json_set(o, "pipeline_accuracy", json_real(pipe_acc));
@@ -1019,6 +1109,7 @@ static int run_classify(const cli_command *cmd, int argc, char **argv)
     }
 
 done:
+    json_decref(warnings);
     grid_free(&g);
     split_free(&s);
     args_free(&a);
@@ -1443,6 +1534,8 @@ static int run_semisupervised(const cli_command *cmd, int argc, char **argv)
     split_data s;
     kmc_kmeans_opts ko;
     kmc_semi_result r;
+    kmc_logreg_stats st;
+    json_t *warnings = NULL;
     kmc_error err;
     double t0 = cli_now();
     bool help;
@@ -1454,6 +1547,8 @@ static int run_semisupervised(const cli_command *cmd, int argc, char **argv)
     rc = parse_args(cmd, argc, argv, &a, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
+    kmc_logreg_stats_init(&st);
+    a.lr.stats = &st;
     rc = read_split(cmd, &a, &s);
     if (rc != CLI_EXIT_OK)
         goto done;
@@ -1470,6 +1565,7 @@ static int run_semisupervised(const cli_command *cmd, int argc, char **argv)
         rc = strstr(err.msg, "two classes") ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
         goto done;
     }
+    warnings = logreg_warnings(&a, &st);
     if (a.json) {
         json_t *o = json_object();
         cli_json_set(o, "n_train", json_integer((json_int_t)s.train.n));
@@ -1487,17 +1583,21 @@ static int run_semisupervised(const cli_command *cmd, int argc, char **argv)
         cli_json_set(o, "partial_label_accuracy",
                      json_real(r.partial_label_accuracy));
         cli_json_set(o, "n_partial", json_integer((json_int_t)r.n_partial));
+        json_logreg(o, &a, &st, warnings);
         cli_json_set(o, "seconds", json_real(cli_now() - t0));
         rc = cli_print_json(o);
     } else {
         describe_split(&a, &s);
         printf("K-Means with k = %d on the training rows; the true labels "
-               "stand in for a person\n",
-               a.labeled);
+               "stand in for a person;\nlogistic regression: %s\n",
+               a.labeled,
+               a.lr.solver == KMC_SOLVER_LBFGS ? "lbfgs (multinomial)"
+                                               : "liblinear (one-vs-rest)");
         print_semi_table(a.labeled, a.percentile, s.train.n, &r);
     }
 
 done:
+    json_decref(warnings);
     split_free(&s);
     args_free(&a);
     if (help)
@@ -1669,7 +1769,10 @@ const cli_command cli_cmd_classify = {
     "search over k",
     "Trains logistic regression (liblinear's L2-regularized solver, "
     "one-vs-rest,\n"
-    "intercept regularized, as scikit-learn's solver=\"liblinear\") on the "
+    "intercept regularized, as scikit-learn's solver=\"liblinear\"; or with\n"
+    "--solver lbfgs the multinomial model, intercept not regularized, by "
+    "L-BFGS,\n"
+    "as scikit-learn's solver=\"lbfgs\", multi_class=\"multinomial\") on the "
     "features\n"
     "(the baseline) and on the distances to k K-Means centers fitted on the\n"
     "training rows only (the pipeline), and prints both test accuracies.\n"

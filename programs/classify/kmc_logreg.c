@@ -1,6 +1,7 @@
 /*
  * kmc_logreg.c - logistic regression through liblinear, as scikit-learn's
- * LogisticRegression(solver="liblinear") runs it.
+ * LogisticRegression(solver="liblinear") runs it, or multinomial by L-BFGS
+ * (kmc_softmax.c), as its solver="lbfgs" does.
  *
  * liblinear's L2R_LR solver minimizes, for each binary problem,
  *     0.5 |w|^2 + C sum_i log(1 + exp(-y_i w.x_i))
@@ -12,6 +13,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,14 @@
 #include "kmclassify.h"
 
 struct kmc_logreg {
-    struct model *lin;
+    kmc_solver solver;
+    struct model *lin; /* liblinear */
     size_t d;
     size_t n_classes;
     int32_t *classes; /* increasing */
     int *slot;        /* slot[c]: liblinear's index of sorted class c */
+    double *theta;    /* lbfgs: (d + 1) x n_classes, kmc_softmax_loss's */
+    kmc_lbfgs_result lbfgs;
 };
 
 static int fail(kmc_error *err, const char *fmt, ...)
@@ -60,6 +65,84 @@ void kmc_logreg_params_init(kmc_logreg_params *p)
 {
     p->C = 1.0;
     p->tol = 1e-4;
+    p->solver = KMC_SOLVER_LIBLINEAR;
+    p->max_iter = 100;
+    p->ftol = 2.220446049250313e-09;
+    p->stats = NULL;
+}
+
+const char *kmc_solver_name(kmc_solver s)
+{
+    return s == KMC_SOLVER_LBFGS ? "lbfgs" : "liblinear";
+}
+
+void kmc_logreg_stats_init(kmc_logreg_stats *s)
+{
+    atomic_init(&s->n_fits, 0);
+    atomic_init(&s->n_max_iter, 0);
+    atomic_init(&s->n_linesearch, 0);
+    atomic_init(&s->max_n_iter, 0);
+}
+
+static void count_fit(kmc_logreg_stats *st, const kmc_lbfgs_result *r)
+{
+    long seen;
+
+    if (st == NULL)
+        return;
+    atomic_fetch_add(&st->n_fits, 1);
+    if (r == NULL)
+        return;
+    if (r->status == KMC_LBFGS_MAX_ITER || r->status == KMC_LBFGS_MAX_EVAL)
+        atomic_fetch_add(&st->n_max_iter, 1);
+    else if (r->status == KMC_LBFGS_LINESEARCH)
+        atomic_fetch_add(&st->n_linesearch, 1);
+    seen = atomic_load(&st->max_n_iter);
+    while (seen < r->n_iter &&
+           !atomic_compare_exchange_weak(&st->max_n_iter, &seen, r->n_iter))
+        ;
+}
+
+/* Class indices 0..K-1 of y against the sorted classes. */
+static int32_t *class_indices(const int32_t *y, size_t n,
+                              const int32_t *classes, size_t K)
+{
+    int32_t *yi = malloc((n ? n : 1) * sizeof *yi);
+
+    if (yi == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = 0, hi = K;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (classes[mid] <= y[i])
+                lo = mid;
+            else
+                hi = mid;
+        }
+        yi[i] = (int32_t)lo;
+    }
+    return yi;
+}
+
+static int train_lbfgs(const kmc_logreg_params *p, const double *X, size_t n,
+                       size_t d, const int32_t *y, kmc_logreg *m,
+                       kmc_error *err)
+{
+    int32_t *yi = class_indices(y, n, m->classes, m->n_classes);
+    int rc;
+
+    m->theta = malloc((d + 1) * m->n_classes * sizeof *m->theta);
+    if (yi == NULL || m->theta == NULL) {
+        free(yi);
+        return fail(err, "out of memory training on %zu x %zu values", n, d);
+    }
+    rc = kmc_softmax_fit(p, X, n, d, yi, NULL, m->n_classes, m->theta,
+                         &m->lbfgs, err);
+    free(yi);
+    if (rc == 0)
+        count_fit(p->stats, &m->lbfgs);
+    return rc;
 }
 
 /* One sparse row: the nonzero features (1-based indices), the bias feature
@@ -99,9 +182,16 @@ int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
         return fail(err, "C must be a positive number, not %g", p->C);
     if (!(p->tol > 0.0) || !isfinite(p->tol))
         return fail(err, "tol must be a positive number, not %g", p->tol);
+    if (p->solver != KMC_SOLVER_LIBLINEAR && p->solver != KMC_SOLVER_LBFGS)
+        return fail(err, "unknown solver %d", (int)p->solver);
+    if (p->max_iter < 1)
+        return fail(err, "max_iter must be at least 1, not %d", p->max_iter);
+    if (!(p->ftol >= 0.0) || !isfinite(p->ftol))
+        return fail(err, "ftol must be a number >= 0, not %g", p->ftol);
     if (n == 0 || d == 0)
         return fail(err, "no training data (%zu rows, %zu features)", n, d);
-    if (n > (size_t)INT32_MAX || d >= (size_t)INT32_MAX - 1)
+    if (p->solver == KMC_SOLVER_LIBLINEAR &&
+        (n > (size_t)INT32_MAX || d >= (size_t)INT32_MAX - 1))
         return fail(err, "%zu x %zu is too large for liblinear", n, d);
     for (size_t i = 0; i < n * d; i++) {
         if (!isfinite(X[i]))
@@ -113,6 +203,7 @@ int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
     m = calloc(1, sizeof *m);
     if (m == NULL)
         goto nomem;
+    m->solver = p->solver;
     m->d = d;
     m->n_classes = kmc_classes(y, n, &m->classes);
     if (m->n_classes == 0)
@@ -122,6 +213,14 @@ int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
              "every training label is %d: a classifier needs at least two "
              "classes",
              (int)m->classes[0]);
+        goto done;
+    }
+    if (p->solver == KMC_SOLVER_LBFGS) {
+        if (train_lbfgs(p, X, n, d, y, m, err) != 0)
+            goto done;
+        *out = m;
+        m = NULL;
+        rc = 0;
         goto done;
     }
 
@@ -172,6 +271,7 @@ int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
         }
         free(lab);
     }
+    count_fit(p->stats, NULL);
     *out = m;
     m = NULL;
     rc = 0;
@@ -203,6 +303,26 @@ static void decision_sparse(const kmc_logreg *m,
         out[c] = raw[m->slot[c]];
 }
 
+/* lbfgs: the K scores W^T x + b, as scikit-learn reports them: for two
+   classes only the second class's score, z_1 (scikit-learn keeps that row
+   alone; z_0 = -z_1 up to rounding, so z_1 > 0 means z_1 > z_0). */
+static void decision_softmax(const kmc_logreg *m, const double *x, double *z,
+                             double *out)
+{
+    size_t K = m->n_classes, d = m->d;
+
+    memcpy(z, m->theta + d * K, K * sizeof *z);
+    for (size_t j = 0; j < d; j++) {
+        const double xj = x[j], *wj = m->theta + j * K;
+        for (size_t c = 0; c < K; c++)
+            z[c] += xj * wj[c];
+    }
+    if (K == 2)
+        out[0] = z[1];
+    else
+        memcpy(out, z, K * sizeof *z);
+}
+
 static int32_t decide(const kmc_logreg *m, const double *dec)
 {
     size_t best = 0;
@@ -224,6 +344,14 @@ int kmc_logreg_decision(const kmc_logreg *model, const double *x, size_t d,
 
     if (model == NULL || d != model->d)
         return -1;
+    if (model->solver == KMC_SOLVER_LBFGS) {
+        double *z = malloc(model->n_classes * sizeof *z);
+        if (z == NULL)
+            return -1;
+        decision_softmax(model, x, z, out);
+        free(z);
+        return 0;
+    }
     nodes = malloc((d + 2) * sizeof *nodes);
     raw = malloc(model->n_classes * sizeof *raw);
     if (nodes == NULL || raw == NULL) {
@@ -259,8 +387,12 @@ int kmc_logreg_predict(const kmc_logreg *model, const double *X, size_t n,
         return fail(err, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        sparse_row(X + i * d, d, nodes);
-        decision_sparse(model, nodes, raw, dec);
+        if (model->solver == KMC_SOLVER_LBFGS) {
+            decision_softmax(model, X + i * d, raw, dec);
+        } else {
+            sparse_row(X + i * d, d, nodes);
+            decision_sparse(model, nodes, raw, dec);
+        }
         pred[i] = decide(model, dec);
     }
     free(nodes);
@@ -279,6 +411,50 @@ const int32_t *kmc_logreg_classes(const kmc_logreg *model)
     return model ? model->classes : NULL;
 }
 
+kmc_solver kmc_logreg_solver(const kmc_logreg *model)
+{
+    return model ? model->solver : KMC_SOLVER_LIBLINEAR;
+}
+
+size_t kmc_logreg_coef(const kmc_logreg *model, double *coef, double *intercept)
+{
+    size_t K = model->n_classes, d = model->d, rows;
+
+    rows = K == 2 ? 1 : K;
+    if (model->solver == KMC_SOLVER_LBFGS) {
+        for (size_t r = 0; r < rows; r++) {
+            size_t c = K == 2 ? 1 : r;
+            for (size_t j = 0; j < d; j++)
+                coef[r * d + j] = model->theta[j * K + c];
+            intercept[r] = model->theta[d * K + c];
+        }
+        return rows;
+    }
+    /* liblinear: its decision function for its label slot; for two classes
+       the one function is for its first label, flipped to be the larger
+       class's as in scikit-learn. */
+    for (size_t r = 0; r < rows; r++) {
+        int slot = K == 2 ? 0 : model->slot[r];
+        double sign = K == 2 && model->slot[1] != 0 ? -1.0 : 1.0;
+        for (size_t j = 0; j < d; j++)
+            coef[r * d + j] =
+                sign * get_decfun_coef(model->lin, (int)j + 1, slot);
+        intercept[r] = sign * get_decfun_bias(model->lin, slot);
+    }
+    return rows;
+}
+
+kmc_lbfgs_result kmc_logreg_lbfgs_result(const kmc_logreg *model)
+{
+    kmc_lbfgs_result r;
+
+    memset(&r, 0, sizeof r);
+    r.status = KMC_LBFGS_GTOL;
+    if (model != NULL && model->solver == KMC_SOLVER_LBFGS)
+        r = model->lbfgs;
+    return r;
+}
+
 void kmc_logreg_free(kmc_logreg *model)
 {
     if (model == NULL)
@@ -287,6 +463,7 @@ void kmc_logreg_free(kmc_logreg *model)
         free_and_destroy_model(&model->lin);
     free(model->classes);
     free(model->slot);
+    free(model->theta);
     free(model);
 }
 

@@ -10,6 +10,9 @@
  *   - logistic regression: liblinear's L2-regularized solver (L2R_LR),
  *     one-vs-rest with the intercept as a regularized feature of value 1,
  *     which is exactly scikit-learn's LogisticRegression(solver="liblinear");
+ *     or the multinomial (softmax) model with an unpenalized intercept
+ *     minimized by L-BFGS, scikit-learn's LogisticRegression(solver="lbfgs",
+ *     multi_class="multinomial");
  *   - the K-Means feature pipeline: K-Means fitted on the training rows
  *     only, every row replaced by its k distances to the centers, then
  *     logistic regression on those;
@@ -112,11 +115,99 @@ int kmc_train_test_split(size_t n, double test_size, uint64_t seed,
 int kmc_stratified_folds(const int32_t *y, size_t n, int n_folds, int *fold,
                          size_t *min_class, kmc_error *err);
 
-/* ---- logistic regression (liblinear) ----------------------------------- */
+/* ---- L-BFGS ---------------------------------------------------------------
+ */
+
+/*
+ * The objective for kmc_lbfgs_minimize: *f = f(x) and grad = its gradient
+ * at x (n values each).  Return 0, or nonzero to stop the minimization.
+ */
+typedef int (*kmc_objective)(void *ctx, const double *x, double *f,
+                             double *grad);
+
+typedef struct kmc_lbfgs_params {
+    int m;         /* correction pairs kept; default 10 (scipy's maxcor) */
+    int max_iter;  /* iterations; default 100 */
+    int max_eval;  /* objective evaluations; default 15000 (scipy's maxfun) */
+    double gtol;   /* stop when max_i |grad_i| <= gtol; default 1e-5 */
+    double ftol;   /* stop when (f_k - f_k+1) <= ftol max(|f_k|, |f_k+1|, 1);
+                      default 2.220446049250313e-9 (scipy's factr 1e7 times
+                      the machine epsilon); 0 turns the test off */
+    double c1, c2; /* strong Wolfe constants; default 1e-4 and 0.9 */
+    int max_linesearch; /* evaluations per line search; default 20 */
+} kmc_lbfgs_params;
+
+void kmc_lbfgs_params_init(kmc_lbfgs_params *p);
+
+typedef enum kmc_lbfgs_status {
+    KMC_LBFGS_GTOL,       /* the gradient test passed: converged */
+    KMC_LBFGS_FTOL,       /* the relative reduction test passed: converged */
+    KMC_LBFGS_MAX_ITER,   /* max_iter iterations done, not converged */
+    KMC_LBFGS_MAX_EVAL,   /* max_eval evaluations done, not converged */
+    KMC_LBFGS_LINESEARCH, /* no step decreased f (rounding), not converged */
+    KMC_LBFGS_ABORTED,    /* the objective returned nonzero or a NaN */
+    KMC_LBFGS_NOMEM
+} kmc_lbfgs_status;
+
+typedef struct kmc_lbfgs_result {
+    kmc_lbfgs_status status;
+    int n_iter, n_eval;
+    double f;    /* the objective at the returned x */
+    double gmax; /* max_i |grad_i| there */
+} kmc_lbfgs_result;
+
+/* GTOL or FTOL. */
+bool kmc_lbfgs_converged(kmc_lbfgs_status status);
+/* "converged (gradient)", "reached max_iter", ...: static strings. */
+const char *kmc_lbfgs_status_text(kmc_lbfgs_status status);
+
+/*
+ * Minimize fn from x (n values, overwritten by the best point found) with
+ * limited-memory BFGS (Nocedal 1980; Liu and Nocedal 1989): the two-loop
+ * recursion over the last p->m pairs (s, y) with the scaling s.y / y.y, a
+ * line search for the strong Wolfe conditions (Nocedal and Wright,
+ * Numerical Optimization, algorithms 3.5 and 3.6, cubic interpolation with
+ * bisection as safeguard), scipy's L-BFGS-B stopping tests without bounds.
+ * A pair with s.y <= eps y.y is not stored.  Returns 0 with res->status set
+ * (converged or not), or -1 for ABORTED and NOMEM.  Draws no random numbers;
+ * the same input gives the same bits.
+ */
+int kmc_lbfgs_minimize(kmc_objective fn, void *ctx, size_t n, double *x,
+                       const kmc_lbfgs_params *p, kmc_lbfgs_result *res);
+
+/* ---- logistic regression ------------------------------------------------ */
+
+typedef enum kmc_solver {
+    KMC_SOLVER_LIBLINEAR = 0, /* one-vs-rest, intercept regularized */
+    KMC_SOLVER_LBFGS = 1      /* multinomial, intercept not regularized */
+} kmc_solver;
+
+/* scikit-learn's name of a solver ("liblinear", "lbfgs"). */
+const char *kmc_solver_name(kmc_solver s);
+
+/*
+ * Counts over many fits (every fit made with params pointing at it), safe
+ * to share between threads.  Zero it with kmc_logreg_stats_init.
+ */
+typedef struct kmc_logreg_stats {
+    _Atomic long n_fits;
+    _Atomic long n_max_iter;   /* lbfgs fits stopped by max_iter */
+    _Atomic long n_linesearch; /* lbfgs fits stopped by a failed line search */
+    _Atomic long max_n_iter;   /* the most iterations of one lbfgs fit */
+} kmc_logreg_stats;
+
+void kmc_logreg_stats_init(kmc_logreg_stats *s);
 
 typedef struct kmc_logreg_params {
-    double C;   /* inverse regularization strength, > 0; default 1 */
-    double tol; /* liblinear's eps, > 0; default 1e-4 (scikit-learn's) */
+    double C;          /* inverse regularization strength, > 0; default 1 */
+    double tol;        /* liblinear's eps, or lbfgs's gtol; default 1e-4
+                          (scikit-learn's) */
+    kmc_solver solver; /* default KMC_SOLVER_LIBLINEAR */
+    int max_iter;      /* lbfgs iterations, >= 1; default 100
+                          (scikit-learn's); liblinear ignores it */
+    double ftol;       /* lbfgs's relative reduction test; default scipy's
+                          2.220446049250313e-9, 0 = gradient test only */
+    kmc_logreg_stats *stats; /* NULL, or where to count the fits */
 } kmc_logreg_params;
 
 void kmc_logreg_params_init(kmc_logreg_params *p);
@@ -124,13 +215,42 @@ void kmc_logreg_params_init(kmc_logreg_params *p);
 typedef struct kmc_logreg kmc_logreg;
 
 /*
- * Train one-vs-rest L2-regularized logistic regression on X (n x d) and
- * labels y: minimizes 0.5 |w|^2 + C sum_i log(1 + exp(-y_i w.[x_i, 1]))
- * per class (two classes: one problem), the intercept regularized as a
- * feature of value 1 (scikit-learn's intercept_scaling=1).  Zero features
- * are left out of liblinear's sparse rows, which does not change the
- * problem.  Fails on fewer than two classes, n = 0, d = 0, bad parameters,
- * NaN or infinity.  Free with kmc_logreg_free.
+ * The multinomial objective of scikit-learn's lbfgs solver
+ * (sklearn/linear_model/_linear_loss.py with HalfMultinomialLoss):
+ *     sum_i sw_i CE(softmax(W x_i + b), y_i) + 1/(2C) |W|_F^2,
+ * the intercept b not penalized (the minimizers are those of
+ * C sum_i sw_i CE + |W|_F^2 / 2).  theta is (d + 1) x K, row-major:
+ * theta[j K + c] is the weight of feature j for class c, row d holds the
+ * intercepts (scikit-learn's Fortran-ordered coefficient vector).  yi[i] in
+ * [0, K) is the class index of row i; sw may be NULL (every weight 1).
+ * The log-sum-exp is taken after subtracting the largest score.  grad may
+ * be NULL.  Returns 0, or -1 when memory runs out.
+ */
+int kmc_softmax_loss(const double *X, size_t n, size_t d, const int32_t *yi,
+                     const double *sw, size_t K, double C, const double *theta,
+                     double *f, double *grad);
+
+/*
+ * Minimize kmc_softmax_loss from theta = 0 with L-BFGS (p->tol is gtol,
+ * p->max_iter, p->ftol); theta receives (d + 1) x K values and res the
+ * outcome (a fit that does not converge still returns 0).  n >= 1, K >= 2.
+ */
+int kmc_softmax_fit(const kmc_logreg_params *p, const double *X, size_t n,
+                    size_t d, const int32_t *yi, const double *sw, size_t K,
+                    double *theta, kmc_lbfgs_result *res, kmc_error *err);
+
+/*
+ * Train L2-regularized logistic regression on X (n x d) and labels y.
+ * liblinear: one-vs-rest, minimizes 0.5 |w|^2 + C sum_i log(1 +
+ * exp(-y_i w.[x_i, 1])) per class (two classes: one problem), the intercept
+ * regularized as a feature of value 1 (scikit-learn's intercept_scaling=1);
+ * zero features are left out of liblinear's sparse rows, which does not
+ * change the problem.  lbfgs: kmc_softmax_fit on the classes in increasing
+ * order, also for two classes (scikit-learn's multi_class="multinomial";
+ * its default for two classes is the binary model, which equals this one
+ * with C doubled).  Fails on fewer than two classes, n = 0, d = 0, bad
+ * parameters, NaN or infinity; an lbfgs fit that stops at max_iter is
+ * returned (see kmc_logreg_converged).  Free with kmc_logreg_free.
  */
 int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
                      size_t d, const int32_t *y, kmc_logreg **out,
@@ -142,14 +262,29 @@ int kmc_logreg_train(const kmc_logreg_params *p, const double *X, size_t n,
 int kmc_logreg_predict(const kmc_logreg *model, const double *X, size_t n,
                        size_t d, int32_t *pred, kmc_error *err);
 
-/* Decision values w_c . [x, 1] of one row for each class in increasing
-   label order (one value for two classes), into out. */
+/* Decision values w_c . x + b_c of one row for each class in increasing
+   label order, into out; for two classes one value, positive for the
+   larger label (lbfgs: the larger label's score, as scikit-learn's
+   multinomial model reports it; the smaller label's is its negative). */
 int kmc_logreg_decision(const kmc_logreg *model, const double *x, size_t d,
                         double *out);
 
 size_t kmc_logreg_n_classes(const kmc_logreg *model);
 /* The classes in increasing order (n_classes entries, owned by model). */
 const int32_t *kmc_logreg_classes(const kmc_logreg *model);
+kmc_solver kmc_logreg_solver(const kmc_logreg *model);
+
+/*
+ * The fitted coefficients as scikit-learn's coef_ (rows x d, row-major) and
+ * intercept_ (rows): rows = n_classes, or 1 for two classes (liblinear: the
+ * one problem's; lbfgs: the larger label's row, as scikit-learn keeps it).
+ * Returns rows.
+ */
+size_t kmc_logreg_coef(const kmc_logreg *model, double *coef,
+                       double *intercept);
+
+/* The lbfgs outcome (liblinear: status GTOL, zero counts). */
+kmc_lbfgs_result kmc_logreg_lbfgs_result(const kmc_logreg *model);
 
 void kmc_logreg_free(kmc_logreg *model);
 
