@@ -20,6 +20,9 @@
 
 #include "kmeans.h"
 #include "kmio.h"
+/* Which kernel and algorithm the library's AUTO rules pick (internal
+   headers, for the report only). */
+#include "algo/km_algo.h"
 
 static double clock_seconds(clockid_t id)
 {
@@ -100,9 +103,29 @@ int main(int argc, char **argv)
             fprintf(stderr, "km_bench: %s\n", km_strerror(s));
             return 1;
         }
-        printf("{\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"n_iter\": %d, "
-               "\"inertia\": %.17g, \"max_rss_kb\": %ld}\n",
-               t, c, km_model_n_iter(m), km_model_inertia(m), peak_rss_kb());
+        {
+            const size_t k = (size_t)p.n_clusters;
+            static const char *const algos[] = {"auto", "lloyd", "elkan",
+                                                "hamerly", "yinyang"};
+            km_kernels_f32 k32;
+            km_kernels_f64 k64;
+            const char *kernel;
+
+            if (X.dtype == KM_FLOAT32) {
+                km_kernels_get_f32(KM_KERNEL_AUTO, k, X.d, &k32);
+                kernel = k32.name;
+            } else {
+                km_kernels_get_f64(KM_KERNEL_AUTO, k, X.d, &k64);
+                kernel = k64.name;
+            }
+            printf("{\"seconds\": %.6f, \"cpu_seconds\": %.6f, "
+                   "\"n_iter\": %d, \"inertia\": %.17g, "
+                   "\"max_rss_kb\": %ld, \"kernel\": \"%s\", "
+                   "\"algorithm\": \"%s\"}\n",
+                   t, c, km_model_n_iter(m), km_model_inertia(m), peak_rss_kb(),
+                   kernel,
+                   algos[km_choose_algorithm(p.algorithm, X.n, k, X.d)]);
+        }
         km_model_free(m);
     }
     kmio_matrix_free(&X);

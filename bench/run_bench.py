@@ -183,6 +183,7 @@ def main():
                             "n_iter": rows[0]["n_iter"],
                             "inertia": rows[0]["inertia"],
                             "max_rss_kb": rows[0].get("max_rss_kb"),
+                            "kernel": rows[0].get("kernel"),
                             "bound": bound})
             print("%s fixed %-14s t=%d  %9.3f ms/iter  %.1fx bound  "
                   "inertia %.10g" % (name, impl, t, per_iter * 1e3,
@@ -202,7 +203,8 @@ def main():
             results.append({"workload": name, "mode": "converge",
                             "impl": impl, "threads": threads[-1],
                             "seconds": secs, "n_iter": rows[0]["n_iter"],
-                            "inertia": rows[0]["inertia"]})
+                            "inertia": rows[0]["inertia"],
+                            "algorithm": rows[0].get("algorithm")})
             print("%s converge %-14s t=%d %9.3f s  %d iters  inertia %.10g"
                   % (name, impl, threads[-1], secs, rows[0]["n_iter"],
                      rows[0]["inertia"]), flush=True)
@@ -243,7 +245,7 @@ def render(env, results, names, threads, anchors, args):
                    args.converge, args.repeats))
     out.append("### Time per Lloyd iteration (tol 0, %d iterations, same "
                "initial centers)\n" % args.iters)
-    head = "| workload | threads | kmeans | " + " | ".join(anchors) + \
+    head = "| workload | threads | kmeans (kernel) | " + " | ".join(anchors) + \
         " | fastest anchor / kmeans | kmeans / bound | peak RSS kmeans / anchors |"
     out.append(head)
     out.append("|" + "---|" * (head.count("|") - 1))
@@ -255,14 +257,16 @@ def render(env, results, names, threads, anchors, args):
             if "kmeans" not in row:
                 continue
             ours = row["kmeans"]["per_iter"]
+            kern = row["kmeans"].get("kernel")
             cells = ["%.3g ms" % (row[a]["per_iter"] * 1e3) if a in row
                      else "-" for a in anchors]
             fastest = min((row[a]["per_iter"] for a in anchors if a in row),
                           default=None)
             rss_all = " / ".join("%.0f" % (row[i]["max_rss_kb"] / 1024)
                                  for i in ["kmeans"] + anchors if i in row)
-            out.append("| %s %s %dx%d k=%d | %d | %.3g ms | %s | %s | %.1fx | "
+            out.append("| %s %s %dx%d k=%d | %d | %.3g ms%s | %s | %s | %.1fx | "
                        "%s MiB |" % (name, desc, n, d, k, t, ours * 1e3,
+                                     " (%s)" % kern if kern else "",
                                      " | ".join(cells),
                                      "%.1fx" % (fastest / ours)
                                      if fastest else "-",
@@ -280,7 +284,9 @@ def render(env, results, names, threads, anchors, args):
                 continue
             a, b = row["kmeans"], row["sklearn-lloyd"]
             out.append("| %s | %.3g s | %d | %.3g s | %d | %.1fx | %.1e |" % (
-                name, a["seconds"], a["n_iter"], b["seconds"], b["n_iter"],
+                name + (" (%s)" % a["algorithm"] if a.get("algorithm")
+                        else ""),
+                a["seconds"], a["n_iter"], b["seconds"], b["n_iter"],
                 b["seconds"] / a["seconds"],
                 a["inertia"] / b["inertia"] - 1))
     return "\n".join(out) + "\n"

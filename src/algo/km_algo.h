@@ -49,6 +49,22 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
                                  size_t d);
 
+/* Buffers an assignment pass needs, kept from one pass to the next (an
+   allocation per pass costs page faults, and with several threads TLB
+   shootdowns, that small problems notice).  One per problem; a problem is
+   used by one caller at a time. */
+#define KM_WS_SLOTS 8
+
+typedef struct km_workspace {
+    void *buf[KM_WS_SLOTS];
+    size_t size[KM_WS_SLOTS];
+} km_workspace;
+
+/* Buffer `slot` of at least size bytes (zeroed when zero is set), NULL if
+   the allocation fails. */
+void *km_ws_get(km_workspace *ws, int slot, size_t size, int zero);
+void km_ws_free(km_workspace *ws);
+
 /* Per-iteration progress, reported by the algorithms (the driver turns it
    into km_log_event). */
 typedef struct km_progress {
@@ -74,6 +90,7 @@ typedef struct km_run_result {
         km_kernels_##SFX kern;                                                 \
         const REAL *xn; /* squared row norms when !kern.exact, else NULL */    \
         km_blocking blk;                                                       \
+        km_workspace *ws; /* km_assign's buffers */                            \
     } km_problem_##SFX;                                                        \
                                                                                \
     /* Fill p for data X; computes row norms when the kernel needs them.       \

@@ -39,6 +39,31 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d)
     return b;
 }
 
+void *km_ws_get(km_workspace *ws, int slot, size_t size, int zero)
+{
+    if (size == 0)
+        size = 1;
+    if (ws->size[slot] < size) {
+        km_free(ws->buf[slot]);
+        ws->buf[slot] = km_malloc_array(size, 1);
+        ws->size[slot] = ws->buf[slot] != NULL ? size : 0;
+        if (ws->buf[slot] == NULL)
+            return NULL;
+    }
+    if (zero)
+        memset(ws->buf[slot], 0, size);
+    return ws->buf[slot];
+}
+
+void km_ws_free(km_workspace *ws)
+{
+    if (ws == NULL)
+        return;
+    for (int i = 0; i < KM_WS_SLOTS; i++)
+        km_free(ws->buf[i]);
+    km_free(ws);
+}
+
 void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
                       size_t k, size_t d, double *sums, double *wsum)
 {

@@ -25,6 +25,9 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     }
     FN(km_kernels_get)(kernel, k, d, &p->kern);
     p->blk = km_blocking_for(n, k, d);
+    p->ws = km_calloc_array(1, sizeof *p->ws);
+    if (p->ws == NULL)
+        return KM_ERR_NOMEM;
     if (!p->kern.exact) {
         REAL *xn = km_malloc_array(n, sizeof *xn);
 
@@ -42,6 +45,8 @@ void FN(km_problem_release)(FN(km_problem) * p)
 {
     km_free((void *)p->xn);
     p->xn = NULL;
+    km_ws_free(p->ws);
+    p->ws = NULL;
 }
 
 /* What an assignment pass derives from the centers once. */
@@ -185,7 +190,7 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     double *bsums = NULL, *bw = NULL, *bin = NULL;
     size_t *bch = NULL;
     REAL cn_max = 0;
-    size_t dsz, kd;
+    size_t dsz, kd, kd_nb, ct_sz, d_sz;
     const size_t kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
     const int by_row = p->kern.dot_argmin2 != NULL && p->kern.fast_rows;
     FN(centers) cs;
@@ -196,16 +201,21 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     if (km_mul_overflow((size_t)KM_ROW_BLOCK, k > d ? k : d, &dsz) ||
         dsz < kp || km_mul_overflow(k, d, &kd))
         return KM_ERR_NOMEM;
-    cn = km_malloc_array(k, sizeof *cn);
+    /* Kept in p->ws from one pass to the next (freed with the problem). */
+    if (km_mul_overflow(nb, kd, &kd_nb) || km_mul_overflow(kd_nb, 8, &kd_nb) ||
+        km_mul_overflow(kp, d * sizeof *Ct, &ct_sz) ||
+        km_mul_overflow((size_t)p->n_threads, dsz * sizeof *D, &d_sz))
+        return KM_ERR_NOMEM;
+    cn = km_ws_get(p->ws, 0, k * sizeof *cn, 0);
     if (by_row)
-        Ct = km_malloc_array(kp, d * sizeof *Ct);
+        Ct = km_ws_get(p->ws, 1, ct_sz, 0);
     if (p->kern.assign_block == NULL)
-        D = km_malloc_array((size_t)p->n_threads, dsz * sizeof *D);
-    bin = km_calloc_array(nb, sizeof *bin);
-    bch = km_calloc_array(nb, sizeof *bch);
+        D = km_ws_get(p->ws, 2, d_sz, 0);
+    bin = km_ws_get(p->ws, 3, nb * sizeof *bin, 1);
+    bch = km_ws_get(p->ws, 4, nb * sizeof *bch, 1);
     if (accumulate) {
-        bsums = km_calloc_array(nb, kd * sizeof *bsums);
-        bw = km_calloc_array(nb, k * sizeof *bw);
+        bsums = km_ws_get(p->ws, 5, kd_nb, 1);
+        bw = km_ws_get(p->ws, 6, nb * k * sizeof *bw, 1);
     }
     if (cn == NULL || (by_row && Ct == NULL) ||
         (D == NULL && p->kern.assign_block == NULL) || bin == NULL ||
@@ -262,13 +272,6 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
         km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
     status = KM_OK;
 out:
-    km_free(cn);
-    km_free(Ct);
-    km_free(D);
-    km_free(bin);
-    km_free(bch);
-    km_free(bsums);
-    km_free(bw);
     return status;
 }
 
