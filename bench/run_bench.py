@@ -83,6 +83,9 @@ def make_data(name):
 def run(cmd):
     """Run one measurement process: its last JSON line (which includes the
     process's own peak resident memory, max_rss_kb, read from VmHWM)."""
+    # Let the previous process's teardown (freeing hundreds of MiB on the
+    # other core) finish first: it stalls two-thread runs of small problems.
+    time.sleep(SETTLE)
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError("failed (%d): %s" % (proc.returncode,
@@ -90,6 +93,9 @@ def run(cmd):
     rows = [json.loads(line) for line in proc.stdout.splitlines()
             if line.strip()]
     return rows[-1]
+
+
+SETTLE = 0.5
 
 
 def measure(impl, data, init, threads, iters, tol, build):
@@ -141,6 +147,8 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--no-converge", action="store_true")
+    ap.add_argument("--settle", type=float, default=0.5,
+                    help="seconds of pause before each measurement")
     ap.add_argument("--converge", default="W1,W2,W3,W4",
                     help="workloads also timed to convergence")
     ap.add_argument("--anchors", default="sklearn-lloyd,sklearn-elkan,faiss")
@@ -148,6 +156,8 @@ def main():
                     help="write the Markdown report here")
     ap.add_argument("--json", default=None, help="write all raw results here")
     args = ap.parse_args()
+    global SETTLE
+    SETTLE = args.settle
 
     names = args.workloads.split(",")
     threads = [int(t) for t in args.threads.split(",")]
