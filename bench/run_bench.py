@@ -149,6 +149,8 @@ def main():
     ap.add_argument("--no-converge", action="store_true")
     ap.add_argument("--settle", type=float, default=0.5,
                     help="seconds of pause before each measurement")
+    ap.add_argument("--bind", action="store_true",
+                    help="set OMP_PROC_BIND=true for every implementation")
     ap.add_argument("--converge", default="W1,W2,W3,W4",
                     help="workloads also timed to convergence")
     ap.add_argument("--anchors", default="sklearn-lloyd,sklearn-elkan,faiss")
@@ -158,6 +160,8 @@ def main():
     args = ap.parse_args()
     global SETTLE
     SETTLE = args.settle
+    if args.bind:
+        os.environ["OMP_PROC_BIND"] = "true"
 
     names = args.workloads.split(",")
     threads = [int(t) for t in args.threads.split(",")]
@@ -167,6 +171,7 @@ def main():
     env = {"date": datetime.date.today().isoformat(),
            "cpu": cpu_name(), "cores": os.cpu_count(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+           "OMP_PROC_BIND": os.environ.get("OMP_PROC_BIND"),
            "blas": blas_kernel(), "sgemm_gflops_1thread": peak / 1e9,
            "bandwidth_gbs_1thread": bw / 1e9}
     print("# machine:", json.dumps(env), flush=True)
