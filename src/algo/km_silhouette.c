@@ -237,15 +237,6 @@ static int cmp_pair(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int km_sil_cpu_has_avx2(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    return __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
-}
-
 static int thread_count(int requested)
 {
     return requested > 0 ? requested : omp_get_max_threads();

@@ -363,7 +363,7 @@ static int FN(silhouette_sorted)(const REAL *X, size_t d, const sil_clusters *c,
     D.d = d;
     D.ld = (m + SIL_PAD - 1) / SIL_PAD * SIL_PAD;
     D.block = FN(sil_block);
-    if (path != KM_SIL_PORTABLE && km_sil_cpu_has_avx2())
+    if (path != KM_SIL_PORTABLE && km_cpu_has_avx2(0))
         D.block = FN(km_sil_block_avx2);
     if (km_mul_overflow(D.ld, d, &sz) ||
         km_mul_overflow((size_t)nt * SIL_TILE, k, &sz))
@@ -426,7 +426,7 @@ int FN(km_silhouette_samples_path)(const REAL *X, size_t n, size_t d,
     if (silhouette == NULL ||
         (path != KM_SIL_AUTO && path != KM_SIL_PORTABLE &&
          path != KM_SIL_AVX2) ||
-        (path == KM_SIL_AVX2 && !km_sil_cpu_has_avx2()))
+        (path == KM_SIL_AVX2 && !km_cpu_has_avx2(0)))
         return KM_ERR_ARG;
     status = FN(check_input)(X, n, d, labels);
     if (status != KM_OK)

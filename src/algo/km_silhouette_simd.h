@@ -47,9 +47,6 @@ void km_sil_block_avx2_f64(const double *Xt, size_t ld, size_t d, size_t i0,
    AVX2 one (KM_ERR_ARG on a CPU without AVX2). */
 enum { KM_SIL_AUTO = 0, KM_SIL_PORTABLE = 1, KM_SIL_AVX2 = 2 };
 
-/* Whether this CPU runs the AVX2 kernel. */
-int km_sil_cpu_has_avx2(void);
-
 /* km_silhouette_samples_* with the kernel chosen by path (KM_SIL_*). */
 int km_silhouette_samples_path_f32(const float *X, size_t n, size_t d,
                                    const int32_t *labels, int n_threads,

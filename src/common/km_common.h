@@ -25,4 +25,7 @@ void *km_malloc_array(size_t n, size_t size);
 void *km_calloc_array(size_t n, size_t size);
 void km_free(void *p);
 
+/* Whether this CPU runs AVX2 code (with fma set: AVX2 and FMA). */
+int km_cpu_has_avx2(int fma);
+
 #endif

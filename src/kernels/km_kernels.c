@@ -9,20 +9,10 @@
 #include <cblas.h>
 #endif
 
+#include "common/km_common.h"
 #include "kernels/km_kernels.h"
 
 #include "kernels/km_kernels_simd.h"
-
-/* Whether this CPU runs the AVX2 kernels (km_kernels_avx2.c, which also
-   use FMA). */
-static int km_cpu_has_avx2(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
 
 #define REAL         float
 #define REAL_EPS     FLT_EPSILON

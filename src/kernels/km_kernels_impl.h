@@ -182,18 +182,18 @@ static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
 
 ARGMIN2_FN *FN(km_kernels_fast_argmin2)(void)
 {
-    return km_cpu_has_avx2() ? FN(km_simd_argmin2) : NULL;
+    return km_cpu_has_avx2(1) ? FN(km_simd_argmin2) : NULL;
 }
 
 ROW_DISTS_FN *FN(km_kernels_fast_row_dists)(void)
 {
-    return km_cpu_has_avx2() ? FN(km_simd_row_dists) : NULL;
+    return km_cpu_has_avx2(1) ? FN(km_simd_row_dists) : NULL;
 }
 
 int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
 {
     (void)k;
-    if (!km_cpu_has_avx2() || d > KM_SIMD_ASSIGN_MAX_D)
+    if (!km_cpu_has_avx2(1) || d > KM_SIMD_ASSIGN_MAX_D)
         return 0;
     t->name = "avx2";
     t->assign_block = FN(km_simd_assign);
