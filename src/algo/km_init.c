@@ -10,9 +10,6 @@
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 
-/* Most candidates per step whose potentials a block keeps locally. */
-#define KM_PP_LOCAL 64
-
 #define REAL     float
 #define FN(name) name##_f32
 #include "algo/km_init_impl.h"

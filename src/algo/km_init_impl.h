@@ -3,127 +3,85 @@
  * (included by km_init.c with REAL and FN()).
  */
 
-/* Index of the first row whose running sum of weights * dist reaches r
-   (numpy's searchsorted(cumsum, r, side="left")), clipped to n - 1. */
-static size_t FN(search_cumsum)(const double *cum, size_t n, double r)
+/*
+ * One pass of k-means++ over the data: for each of the t candidates in
+ * cand (t x d), the minima min(closest_i, |x_i - cand|^2) into column c of
+ * out (out + c * n; closest NULL: no minimum), and the potential
+ * sum_i w_i * minimum of each block of rows, part[b * t + c].  Each block
+ * sums its rows through pp_block's lanes, then the lanes in order: the
+ * bits depend on the blocks only, not on the threads.
+ */
+static void FN(pp_pass)(const FN(km_problem) * p, const REAL *closest,
+                        REAL *out, const REAL *cand, size_t t, double *part,
+                        double *lanes, REAL *scratch)
 {
-    size_t lo = 0, hi = n;
+    const size_t n = p->n, d = p->d, nb = p->blk.n_blocks;
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
+#pragma omp parallel for num_threads(p->n_threads) schedule(dynamic, 1)
+    for (size_t b = 0; b < nb; b++) {
+        const size_t lo = b * p->blk.rows;
+        const size_t hi = lo + p->blk.rows < n ? lo + p->blk.rows : n;
+        REAL *sc = scratch + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * d;
+        double *L = lanes + b * t * KM_PP_LANES;
 
-        if (cum[mid] < r)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n ? lo : n - 1;
-}
+        memset(L, 0, t * KM_PP_LANES * sizeof *L);
+        for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
+            const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-static void FN(weighted_cumsum)(const FN(km_problem) * p, const REAL *dist,
-                                double *cum)
-{
-    double s = 0.0;
+            p->kern.pp_block(p->X + r0 * d, m, d, cand, t,
+                             closest != NULL ? closest + r0 : NULL,
+                             p->w != NULL ? p->w + r0 : NULL, out + r0, n, L,
+                             sc);
+        }
+        for (size_t c = 0; c < t; c++) {
+            double s = 0.0;
 
-    for (size_t i = 0; i < p->n; i++) {
-        s += (p->w ? (double)p->w[i] : 1.0) * (dist ? (double)dist[i] : 1.0);
-        cum[i] = s;
+            for (size_t l = 0; l < KM_PP_LANES; l++)
+                s += L[c * KM_PP_LANES + l];
+            part[b * t + c] = s;
+        }
     }
 }
 
 /*
- * For each of the t candidate rows cand[], the potential
- * sum_i w_i min(closest_i, |x_i - x_cand|^2), with the new minima in
- * out[c * n + i].  Blocks of rows are summed in block order.
+ * The row where the running sum of w_i closest_i first reaches r
+ * (numpy's searchsorted(cumsum, r) as scikit-learn draws), found by block:
+ * pre[b] is the sum of the blocks before b, so the block is the first
+ * whose end reaches r, then its rows are summed from pre[b].  Should
+ * rounding leave r unreached in that block, its last row of positive
+ * weight is taken, so a row of zero probability is never drawn (unless
+ * all are: r = 0 gives row 0).
  */
-static int FN(candidate_potentials)(const FN(km_problem) * p,
-                                    const REAL *closest, const int64_t *cand,
-                                    size_t t, REAL *out, double *pot)
+static size_t FN(pp_draw)(const FN(km_problem) * p, const REAL *closest,
+                          const double *pre, double r)
 {
-    const size_t n = p->n, d = p->d, nb = p->blk.n_blocks;
-    const size_t tp = (t + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
-    const int by_row = p->kern.fast_rows;
-    REAL *Cc = km_malloc_array(tp * d, sizeof *Cc);
-    REAL *cn = km_malloc_array(t, sizeof *cn);
-    REAL *D =
-        km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK, t * sizeof *D);
-    double *part = km_calloc_array(nb * t, sizeof *part);
-    int status = KM_ERR_NOMEM;
+    const size_t n = p->n, nb = p->blk.n_blocks;
+    size_t lo = 0, hi = nb - 1, last;
+    double s;
 
-    if (Cc == NULL || cn == NULL || D == NULL || part == NULL)
-        goto out;
-    if (by_row) {
-        /* candidates transposed for row_dists: Cc[f * tp + c] */
-        for (size_t f = 0; f < d; f++)
-            for (size_t c = 0; c < tp; c++)
-                Cc[f * tp + c] =
-                    c < t ? p->X[(size_t)cand[c] * d + f] : (REAL)0;
-    } else {
-        for (size_t c = 0; c < t; c++)
-            memcpy(Cc + c * d, p->X + (size_t)cand[c] * d, d * sizeof *Cc);
-        p->kern.sq_norms(Cc, t, d, cn);
+    while (lo < hi) { /* first b with pre[b + 1] >= r */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (pre[mid + 1] < r)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    last = lo * p->blk.rows;
+    s = pre[lo];
+    for (size_t i = lo * p->blk.rows,
+                e = i + p->blk.rows < n ? i + p->blk.rows : n;
+         i < e; i++) {
+        const double v =
+            (p->w != NULL ? (double)p->w[i] : 1.0) * (double)closest[i];
 
-#pragma omp parallel num_threads(p->n_threads)
-    {
-        /* A BLAS kernel runs on this thread alone (see km_assign). */
-        omp_set_num_threads(1);
-#pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nb; b++) {
-            const size_t lo = b * p->blk.rows;
-            const size_t hi = lo + p->blk.rows < n ? lo + p->blk.rows : n;
-            REAL *Dt = D + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * t;
-            /* The block's potentials in registers when few (added to part,
-               which is 0, at the end: the same bits as adding there). */
-            double accl[KM_PP_LOCAL];
-            double *acc = t <= KM_PP_LOCAL ? accl : part + b * t;
-
-            for (size_t c = 0; c < t && t <= KM_PP_LOCAL; c++)
-                accl[c] = 0.0;
-            for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
-                size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
-
-                if (by_row)
-                    p->kern.row_dists(p->X + r0 * d, m, Cc, tp, d, t, Dt);
-                else
-                    p->kern.dist_block(p->X + r0 * d, m, d, Cc, t,
-                                       p->xn ? p->xn + r0 : NULL, cn, Dt);
-                for (size_t r = 0; r < m; r++) {
-                    const size_t i = r0 + r;
-                    const double wi = p->w ? (double)p->w[i] : 1.0;
-
-                    for (size_t c = 0; c < t; c++) {
-                        REAL v = Dt[r * t + c];
-
-                        if (!by_row && !p->kern.exact) /* GEMM form */
-                            v += p->xn[i] + cn[c];
-                        if (v < 0) /* rounding in the GEMM form */
-                            v = 0;
-                        if (closest != NULL && closest[i] < v)
-                            v = closest[i];
-                        out[c * n + i] = v;
-                        acc[c] += wi * (double)v;
-                    }
-                }
-            }
-            if (t <= KM_PP_LOCAL)
-                memcpy(part + b * t, accl, t * sizeof *accl);
-        }
+        if (v > 0)
+            last = i;
+        s += v;
+        if (s >= r)
+            return i;
     }
-    for (size_t c = 0; c < t; c++) {
-        double s = 0.0;
-
-        for (size_t b = 0; b < nb; b++)
-            s += part[b * t + c];
-        pot[c] = s;
-    }
-    status = KM_OK;
-out:
-    km_free(Cc);
-    km_free(cn);
-    km_free(D);
-    km_free(part);
-    return status;
+    return last;
 }
 
 /*
@@ -131,67 +89,98 @@ out:
  * greedy local trials): each new center is the best of n_local_trials rows
  * drawn with probability proportional to weight times squared distance to
  * the nearest chosen center, "best" meaning the lowest resulting potential.
+ * Each step is one pass over the data: the candidates' minima go to t
+ * columns of n values, and the best one's column becomes the distances.
  */
 int FN(km_init_kmeanspp)(const FN(km_problem) * p, km_rng *rng,
                          int n_local_trials, REAL *C, int64_t *idx)
 {
-    const size_t n = p->n, d = p->d, k = p->k;
+    const size_t n = p->n, d = p->d, k = p->k, nb = p->blk.n_blocks;
     const size_t t = (size_t)n_local_trials;
     REAL *closest = km_malloc_array(n, sizeof *closest);
-    REAL *trial = km_malloc_array(t, n * sizeof *trial);
-    double *cum = km_malloc_array(n, sizeof *cum);
-    double *pot = km_malloc_array(t, sizeof *pot);
-    int64_t *cand = km_malloc_array(t, sizeof *cand);
+    REAL *cols = km_malloc_array(t, n * sizeof *cols);
+    REAL *cand = km_malloc_array(t, d * sizeof *cand);
+    REAL *scratch = km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK,
+                                    d * sizeof *scratch);
+    double *part = km_malloc_array(nb, t * sizeof *part);
+    double *lanes = km_malloc_array(nb * t, KM_PP_LANES * sizeof *lanes);
+    double *pre = km_malloc_array(nb + 1, sizeof *pre);
+    int64_t *ci = km_malloc_array(t, sizeof *ci);
     int status = KM_ERR_NOMEM;
-    double current;
     int64_t first;
 
-    if (closest == NULL || trial == NULL || cum == NULL || pot == NULL ||
-        cand == NULL)
+    if (closest == NULL || cols == NULL || cand == NULL || scratch == NULL ||
+        part == NULL || lanes == NULL || pre == NULL || ci == NULL)
         goto out;
 
     /* First center: a row drawn with probability proportional to weight. */
     if (p->w == NULL) {
         first = (int64_t)km_rng_below(rng, n);
     } else {
-        FN(weighted_cumsum)(p, NULL, cum);
-        first = (int64_t)FN(search_cumsum)(
-            cum, n, (1.0 - km_rng_uniform(rng)) * cum[n - 1]);
-        /* r is in (0, total]: a zero-weight row is never drawn. */
+        double total = 0.0, r, s = 0.0;
+
+        for (size_t i = 0; i < n; i++)
+            total += (double)p->w[i];
+        /* r in (0, total]: a zero-weight row is never drawn. */
+        r = (1.0 - km_rng_uniform(rng)) * total;
+        first = -1;
+        for (size_t i = 0; i < n && first < 0; i++) {
+            s += (double)p->w[i];
+            if (s >= r && p->w[i] > 0)
+                first = (int64_t)i;
+        }
+        for (size_t i = n; first < 0 && i-- > 0;)
+            if (p->w[i] > 0) /* rounding left r unreached */
+                first = (int64_t)i;
+        if (first < 0)
+            first = 0;
     }
     memcpy(C, p->X + (size_t)first * d, d * sizeof *C);
     if (idx)
         idx[0] = first;
-    status = FN(candidate_potentials)(p, NULL, &first, 1, closest, &current);
-    if (status != KM_OK)
-        goto out;
+    FN(pp_pass)(p, NULL, closest, C, 1, part, lanes, scratch);
+    pre[0] = 0.0;
+    for (size_t b = 0; b < nb; b++)
+        pre[b + 1] = pre[b] + part[b];
 
     for (size_t c = 1; c < k; c++) {
         size_t best = 0;
+        double bestpot = 0.0;
 
-        FN(weighted_cumsum)(p, closest, cum);
-        for (size_t j = 0; j < t; j++)
-            cand[j] = (int64_t)FN(search_cumsum)(
-                cum, n, (1.0 - km_rng_uniform(rng)) * current);
-        status = FN(candidate_potentials)(p, closest, cand, t, trial, pot);
-        if (status != KM_OK)
-            goto out;
-        for (size_t j = 1; j < t; j++)
-            if (pot[j] < pot[best])
+        for (size_t j = 0; j < t; j++) {
+            ci[j] = (int64_t)FN(pp_draw)(p, closest, pre,
+                                         (1.0 - km_rng_uniform(rng)) * pre[nb]);
+            memcpy(cand + j * d, p->X + (size_t)ci[j] * d, d * sizeof *cand);
+        }
+        FN(pp_pass)(p, closest, cols, cand, t, part, lanes, scratch);
+        for (size_t j = 0; j < t; j++) {
+            double s = 0.0;
+
+            for (size_t b = 0; b < nb; b++)
+                s += part[b * t + j];
+            if (j == 0 || s < bestpot) {
+                bestpot = s;
                 best = j;
-        current = pot[best];
-        memcpy(closest, trial + best * n, n * sizeof *closest);
-        memcpy(C + c * d, p->X + (size_t)cand[best] * d, d * sizeof *C);
+            }
+        }
+        pre[0] = 0.0;
+        for (size_t b = 0; b < nb; b++)
+            pre[b + 1] = pre[b] + part[b * t + best];
+        memcpy(closest, cols + best * n, n * sizeof *closest);
+        memcpy(C + c * d, cand + best * d, d * sizeof *C);
         if (idx)
-            idx[c] = cand[best];
+            idx[c] = ci[best];
     }
     status = KM_OK;
 out:
     km_free(closest);
-    km_free(trial);
-    km_free(cum);
-    km_free(pot);
+    km_free(cols);
     km_free(cand);
+    km_free(scratch);
+    km_free(part);
+    km_free(lanes);
+    km_free(pre);
+    km_free(ci);
     return status;
 }
 

@@ -50,6 +50,16 @@ typedef void km_row_dists_f32_fn(const float *X, size_t m, const float *Ct,
                                  size_t kp, size_t d, size_t k, float *out);
 typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
                                  size_t kp, size_t d, size_t k, double *out);
+typedef void km_pp_block_f32_fn(const float *X, size_t m, size_t d,
+                                const float *cand, size_t t,
+                                const float *closest, const float *w,
+                                float *newmin, size_t ldn, double *lanes,
+                                float *scratch);
+typedef void km_pp_block_f64_fn(const double *X, size_t m, size_t d,
+                                const double *cand, size_t t,
+                                const double *closest, const double *w,
+                                double *newmin, size_t ldn, double *lanes,
+                                double *scratch);
 
 /*
  * The table, per precision.  For a block of m rows of X (m <= KM_ROW_BLOCK)
@@ -79,6 +89,15 @@ typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in the order km_accum_local
  *                defines below, which depends only on m, d and k.
+ *   pp_block     k-means++ potentials: for each of t candidates (cand,
+ *                t x d) and each row i, v = the canonical distance,
+ *                lowered to closest[i] when closest is not NULL and
+ *                closer; lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
+ *                w[i] * v in double (w NULL: all 1), rows in increasing
+ *                order within each lane, so every implementation gives the
+ *                same bits.  When newmin is not NULL, also
+ *                newmin[c * ldn + i] = v (ldn >= m; with t = 1 newmin may
+ *                be closest).  scratch holds KM_ROW_BLOCK * d values.
  */
 typedef struct km_kernels_f32 {
     const char *name;
@@ -99,6 +118,7 @@ typedef struct km_kernels_f32 {
                         int32_t *best, float *b1, float *b2);
     km_argmin2_f32_fn *argmin2;
     km_row_dists_f32_fn *row_dists;
+    km_pp_block_f32_fn *pp_block;
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
@@ -120,6 +140,7 @@ typedef struct km_kernels_f64 {
                         int32_t *best, double *b1, double *b2);
     km_argmin2_f64_fn *argmin2;
     km_row_dists_f64_fn *row_dists;
+    km_pp_block_f64_fn *pp_block;
 } km_kernels_f64;
 
 typedef enum km_kernel_id {
@@ -156,6 +177,10 @@ void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
 
 /* Rows per kernel call: D blocks are KM_ROW_BLOCK x k. */
 #define KM_ROW_BLOCK 256
+
+/* Partial sums per candidate in pp_block: row i of a call goes to lane
+   i % KM_PP_LANES. */
+#define KM_PP_LANES 8
 
 /*
  * The order of accum_block's additions, which every implementation of it

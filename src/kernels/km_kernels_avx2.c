@@ -174,6 +174,29 @@ static void simd_transpose_f32(const float *X, size_t m, size_t d, float *xt)
             xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
 }
 
+/* k-means++ lane sums (km_kernels.h, pp_block): 16 values of consecutive
+   rows, w[0 .. 16) their weights (NULL: 1), added to lanes L[0 .. 8) in
+   double, rows 0-7 first, then 8-15. */
+static inline __attribute__((always_inline)) void
+simd_pp_add_f32(double *L, __m256 va, __m256 vb, const float *w)
+{
+    __m256d a0 = _mm256_cvtps_pd(_mm256_castps256_ps128(va));
+    __m256d a1 = _mm256_cvtps_pd(_mm256_extractf128_ps(va, 1));
+    __m256d b0 = _mm256_cvtps_pd(_mm256_castps256_ps128(vb));
+    __m256d b1 = _mm256_cvtps_pd(_mm256_extractf128_ps(vb, 1));
+
+    if (w != NULL) {
+        a0 = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(w)), a0);
+        a1 = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(w + 4)), a1);
+        b0 = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(w + 8)), b0);
+        b1 = _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(w + 12)), b1);
+    }
+    _mm256_storeu_pd(L,
+                     _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(L), a0), b0));
+    _mm256_storeu_pd(
+        L + 4, _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(L + 4), a1), b1));
+}
+
 #define REAL                float
 #define FN(name)            name##_f32
 #define LANES               8
@@ -319,6 +342,18 @@ static void simd_transpose_f64(const double *X, size_t m, size_t d, double *xt)
     for (size_t f = 0; f < d; f++)
         for (size_t r = f < d4 ? m4 : 0; r < m; r++)
             xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
+}
+
+/* As simd_pp_add_f32: 8 values of consecutive rows into lanes 0-7. */
+static inline __attribute__((always_inline)) void
+simd_pp_add_f64(double *L, __m256d va, __m256d vb, const double *w)
+{
+    if (w != NULL) {
+        va = _mm256_mul_pd(_mm256_loadu_pd(w), va);
+        vb = _mm256_mul_pd(_mm256_loadu_pd(w + 4), vb);
+    }
+    _mm256_storeu_pd(L, _mm256_add_pd(_mm256_loadu_pd(L), va));
+    _mm256_storeu_pd(L + 4, _mm256_add_pd(_mm256_loadu_pd(L + 4), vb));
 }
 
 #define REAL                double

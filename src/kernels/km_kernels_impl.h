@@ -165,6 +165,26 @@ static void FN(ref_row_dists)(const REAL *X, size_t m, const REAL *Ct,
         }
 }
 
+/* k-means++ potentials, candidate by candidate (km_kernels.h). */
+static void FN(ref_pp_block)(const REAL *X, size_t m, size_t d,
+                             const REAL *cand, size_t t, const REAL *closest,
+                             const REAL *w, REAL *newmin, size_t ldn,
+                             double *lanes, REAL *scratch)
+{
+    (void)scratch;
+    for (size_t c = 0; c < t; c++)
+        for (size_t i = 0; i < m; i++) {
+            REAL v = FN(km_sqdist)(X + i * d, cand + c * d, d);
+
+            if (closest != NULL && closest[i] < v)
+                v = closest[i];
+            lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
+                (w != NULL ? (double)w[i] : 1.0) * (double)v;
+            if (newmin != NULL)
+                newmin[c * ldn + i] = v;
+        }
+}
+
 #ifdef KM_HAVE_BLAS
 /* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
    caller where needed. */
@@ -236,6 +256,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->dot_argmin2 = NULL;
     out->argmin2 = FN(ref_argmin2);
     out->row_dists = FN(ref_row_dists);
+    out->pp_block = FN(ref_pp_block);
     if (id == KM_KERNEL_REF)
         return; /* all reference: what the fast kernels are tested against */
     if (FN(km_kernels_fast_argmin2)() != NULL) {
@@ -248,6 +269,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         /* Same order of additions as the reference (km_accum_local), so
            the same bits, for any k and d. */
         out->accum_block = FN(km_simd_accum);
+        out->pp_block = FN(km_simd_pp_block); /* the same bits too */
     }
     if (id == KM_KERNEL_DOT || (id == KM_KERNEL_AUTO && FN(km_use_dot)(k, d))) {
         if (out->fast_rows) { /* AVX2 and FMA */

@@ -486,3 +486,103 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
         }
     }
 }
+
+/*
+ * k-means++ potentials (pp_block in km_kernels.h).  The rows are
+ * transposed into scratch; then 2 LANES rows (one per lane) meet J
+ * candidates at a time, each lane summing its canonical distance in
+ * feature order as the reference does (no FMA), so the distances are the
+ * reference's bits; the minima with closest go to the lane sums in row
+ * order.  The candidates are split into even groups of at most KM_PP_J.
+ * Rows past the last full pair of vectors go through the scalar loop,
+ * after the others, which keeps each lane's rows in order.
+ */
+#define KM_PP_J 4
+
+static inline __attribute__((always_inline)) void
+FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
+                 size_t J, V ca, V cb, const REAL *w, double *L, REAL *newmin,
+                 size_t ldn)
+{
+    V sa[KM_PP_J], sb[KM_PP_J];
+
+    for (size_t j = 0; j < J; j++) {
+        sa[j] = V_SET1(0);
+        sb[j] = sa[j];
+    }
+    for (size_t f = 0; f < d; f++) {
+        const V xa = V_LOADU(xt + f * KM_ROW_BLOCK + r0);
+        const V xb = V_LOADU(xt + f * KM_ROW_BLOCK + r0 + LANES);
+
+        for (size_t j = 0; j < J; j++) {
+            const V cf = V_SET1(cand[j * d + f]);
+            const V ta = V_SUB(xa, cf), tb = V_SUB(xb, cf);
+
+            sa[j] = V_ADD(sa[j], V_MUL(ta, ta));
+            sb[j] = V_ADD(sb[j], V_MUL(tb, tb));
+        }
+    }
+    for (size_t j = 0; j < J; j++) {
+        /* min(closest, v): closest only when strictly smaller */
+        const V va = V_MIN(ca, sa[j]), vb = V_MIN(cb, sb[j]);
+
+        FN(simd_pp_add)(L + j * KM_PP_LANES, va, vb, w);
+        if (newmin != NULL) {
+            V_STORE(newmin + j * ldn + r0, va);
+            V_STORE(newmin + j * ldn + r0 + LANES, vb);
+        }
+    }
+}
+
+void FN(km_simd_pp_block)(const REAL *X, size_t m, size_t d, const REAL *cand,
+                          size_t t, const REAL *closest, const REAL *w,
+                          REAL *newmin, size_t ldn, double *lanes,
+                          REAL *scratch)
+{
+    const size_t mv = m / (2 * LANES) * (2 * LANES);
+    const size_t groups = (t + KM_PP_J - 1) / KM_PP_J;
+
+    if (mv > 0)
+        FN(simd_transpose)(X, mv, d, scratch);
+    for (size_t r0 = 0; r0 < mv; r0 += 2 * LANES) {
+        const V inf = V_SET1((REAL)INFINITY);
+        const V ca = closest != NULL ? V_LOADU(closest + r0) : inf;
+        const V cb = closest != NULL ? V_LOADU(closest + r0 + LANES) : inf;
+        const REAL *wr = w != NULL ? w + r0 : NULL;
+
+        for (size_t g = 0, c0 = 0; g < groups; g++) {
+            const size_t left = groups - g;
+            const size_t J = (t - c0 + left - 1) / left;
+            const REAL *cg = cand + c0 * d;
+            double *L = lanes + c0 * KM_PP_LANES;
+            REAL *nm = newmin != NULL ? newmin + c0 * ldn : NULL;
+
+            switch (J) {
+            case 1:
+                FN(simd_pp_rows)(scratch, r0, d, cg, 1, ca, cb, wr, L, nm, ldn);
+                break;
+            case 2:
+                FN(simd_pp_rows)(scratch, r0, d, cg, 2, ca, cb, wr, L, nm, ldn);
+                break;
+            case 3:
+                FN(simd_pp_rows)(scratch, r0, d, cg, 3, ca, cb, wr, L, nm, ldn);
+                break;
+            default:
+                FN(simd_pp_rows)(scratch, r0, d, cg, 4, ca, cb, wr, L, nm, ldn);
+                break;
+            }
+            c0 += J;
+        }
+    }
+    for (size_t c = 0; c < t; c++)
+        for (size_t i = mv; i < m; i++) {
+            REAL v = FN(km_sqdist)(X + i * d, cand + c * d, d);
+
+            if (closest != NULL && closest[i] < v)
+                v = closest[i];
+            lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
+                (w != NULL ? (double)w[i] : 1.0) * (double)v;
+            if (newmin != NULL)
+                newmin[c * ldn + i] = v;
+        }
+}

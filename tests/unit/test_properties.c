@@ -751,6 +751,121 @@ static void test_row_dists_agrees(void **state)
     }
 }
 
+/* The AVX2 k-means++ potentials equal the reference's bit for bit (lane
+   sums and minima), with and without weights and current distances, for
+   row counts with and without a scalar tail and 1 to 9 candidates; and the
+   lane sums are the plain sums (long double, within rounding). */
+static void test_pp_block_agrees(void **state)
+{
+    static const size_t pp_shapes[][3] = {
+        {1, 1, 1},    {15, 2, 6},   {16, 3, 1},  {33, 8, 5},
+        {256, 32, 6}, {250, 17, 9}, {47, 64, 4}, {100, 5, 7}};
+    km_kernels_f32 r32, s32;
+    km_kernels_f64 r64, s64;
+
+    (void)state;
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 2, &r32);
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 2, &r64);
+    km_kernels_get_f32(KM_KERNEL_SIMD, 8, 2, &s32);
+    km_kernels_get_f64(KM_KERNEL_SIMD, 8, 2, &s64);
+    if (s64.pp_block == r64.pp_block)
+        skip(); /* no SIMD on this CPU */
+    for (size_t sh = 0; sh < sizeof pp_shapes / sizeof pp_shapes[0]; sh++) {
+        const size_t m = pp_shapes[sh][0], d = pp_shapes[sh][1],
+                     t = pp_shapes[sh][2];
+        double *X = malloc(m * d * sizeof *X), *cand = malloc(t * d * 8);
+        double *cl = malloc(m * sizeof *cl), *w = malloc(m * sizeof *w);
+        double *na = malloc(t * m * 8), *nb = malloc(t * m * 8);
+        float *Xf = malloc(m * d * sizeof *Xf), *candf = malloc(t * d * 4);
+        float *clf = malloc(m * sizeof *clf), *wf = malloc(m * sizeof *wf);
+        float *naf = malloc(t * m * 4), *nbf = malloc(t * m * 4);
+        double *sc = malloc(KM_ROW_BLOCK * d * 8);
+        float *scf = malloc(KM_ROW_BLOCK * d * 4);
+        double la[9 * KM_PP_LANES], lb[9 * KM_PP_LANES];
+        km_rng r;
+
+        km_rng_seed(&r, 300 + sh);
+        for (size_t i = 0; i < m * d; i++) {
+            X[i] = td_normal(&r) * 3.0 + 1.0 / 3.0;
+            Xf[i] = (float)X[i];
+        }
+        for (size_t i = 0; i < t * d; i++) {
+            cand[i] = td_normal(&r) * 3.0;
+            candf[i] = (float)cand[i];
+        }
+        for (size_t i = 0; i < m; i++) {
+            cl[i] = (double)km_rng_below(&r, 40) * 4.0 * (double)d / 40.0;
+            clf[i] = (float)cl[i];
+            w[i] = 0.25 + td_normal(&r) * td_normal(&r);
+            wf[i] = (float)w[i];
+        }
+        for (int mode = 0; mode < 4; mode++) {
+            const int weighted = mode & 1, with_cl = mode >> 1;
+
+            for (size_t i = 0; i < t * KM_PP_LANES; i++)
+                la[i] = lb[i] = (double)i; /* they accumulate */
+            r64.pp_block(X, m, d, cand, t, with_cl ? cl : NULL,
+                         weighted ? w : NULL, na, m, la, sc);
+            s64.pp_block(X, m, d, cand, t, with_cl ? cl : NULL,
+                         weighted ? w : NULL, nb, m, lb, sc);
+            assert_memory_equal(la, lb, t * KM_PP_LANES * sizeof *la);
+            assert_memory_equal(na, nb, t * m * sizeof *na);
+            for (size_t c = 0; c < t; c++) {
+                long double e = 0, mag = 0;
+
+                for (size_t i = 0; i < m; i++) {
+                    long double v = km_sqdist_f64(X + i * d, cand + c * d, d);
+
+                    if (with_cl && cl[i] < v)
+                        v = cl[i];
+                    assert_true(na[c * m + i] == (double)v);
+                    e += (weighted ? w[i] : 1.0L) * v;
+                    mag += fabsl((weighted ? w[i] : 1.0L) * v);
+                }
+                for (size_t l = 0; l < KM_PP_LANES; l++)
+                    e += (long double)(c * KM_PP_LANES + l);
+                {
+                    long double got = 0;
+
+                    for (size_t l = 0; l < KM_PP_LANES; l++)
+                        got += la[c * KM_PP_LANES + l];
+                    assert_true(fabsl(got - e) <= 1e-12L * (mag + 100.0L));
+                }
+            }
+            for (size_t i = 0; i < t * KM_PP_LANES; i++)
+                la[i] = lb[i] = 0.0;
+            r32.pp_block(Xf, m, d, candf, t, with_cl ? clf : NULL,
+                         weighted ? wf : NULL, naf, m, la, scf);
+            s32.pp_block(Xf, m, d, candf, t, with_cl ? clf : NULL,
+                         weighted ? wf : NULL, nbf, m, lb, scf);
+            assert_memory_equal(la, lb, t * KM_PP_LANES * sizeof *la);
+            assert_memory_equal(naf, nbf, t * m * sizeof *naf);
+        }
+        /* t = 1 in place: the minima replace the current distances */
+        memcpy(na, cl, m * sizeof *na);
+        memset(la, 0, sizeof la);
+        memset(lb, 0, sizeof lb);
+        s64.pp_block(X, m, d, cand, 1, na, NULL, na, m, lb, sc);
+        r64.pp_block(X, m, d, cand, 1, cl, NULL, nb, m, la, sc);
+        assert_memory_equal(na, nb, m * sizeof *na);
+        assert_memory_equal(la, lb, KM_PP_LANES * sizeof *la);
+        free(X);
+        free(cand);
+        free(cl);
+        free(w);
+        free(na);
+        free(nb);
+        free(Xf);
+        free(candf);
+        free(clf);
+        free(wf);
+        free(naf);
+        free(nbf);
+        free(sc);
+        free(scf);
+    }
+}
+
 static void test_blocking(void **state)
 {
     (void)state;
@@ -781,6 +896,7 @@ int main(void)
         cmocka_unit_test(test_simd_accum_agrees),
         cmocka_unit_test(test_argmin2_agrees),
         cmocka_unit_test(test_row_dists_agrees),
+        cmocka_unit_test(test_pp_block_agrees),
         cmocka_unit_test(test_blocking),
     };
 
