@@ -549,6 +549,14 @@ void FN(km_simd_pp_block)(const REAL *X, size_t m, size_t d, const REAL *cand,
         const V ca = closest != NULL ? V_LOADU(closest + r0) : inf;
         const V cb = closest != NULL ? V_LOADU(closest + r0 + LANES) : inf;
         const REAL *wr = w != NULL ? w + r0 : NULL;
+        /* The rows after these m (the caller's next call, contiguous) are
+           fetched while these are computed, 2 LANES rows' worth of cache
+           lines a step, so that memory and arithmetic overlap (a prefetch
+           past the data's end is harmless: hence an integer address). */
+        const uintptr_t nx = (uintptr_t)X + (m + r0) * d * sizeof(REAL);
+
+        for (size_t q = 0; q < 2 * LANES * d * sizeof(REAL); q += 64)
+            __builtin_prefetch((const void *)(nx + q));
 
         for (size_t g = 0, c0 = 0; g < groups; g++) {
             const size_t left = groups - g;
