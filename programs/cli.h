@@ -114,6 +114,108 @@ int cli_next(cli_parser *p, int *id, const char **value);
 const char *cli_option_label(const cli_command *cmd, int id, char *buf,
                              size_t size);
 
+/* ---- the command line, whole (cli_options.c) ------------------------------
+ */
+
+/* The id with which cli_parse_args reports a positional argument. */
+enum { CLI_OPT_POSITIONAL = -1 };
+
+/* Handles one argument: an option (id from the command's table, value NULL
+   for a flag) or a positional argument (id CLI_OPT_POSITIONAL).  Returns an
+   exit code; anything but CLI_EXIT_OK stops the scan (message printed). */
+typedef int (*cli_arg_fn)(const cli_command *cmd, void *user, int id,
+                          const char *value);
+
+typedef struct cli_fit_opts cli_fit_opts;
+
+/*
+ * Scan the whole command line: with fit, the shared options (ids from
+ * CLI_OPT_SHARED) go to cli_fit_option; every other argument (all of them
+ * when fit is NULL) to on_arg.  On -h/--help prints the command's help,
+ * sets *help and returns CLI_EXIT_OK.  Returns an exit code.
+ */
+int cli_parse_args(const cli_command *cmd, int argc, char **argv,
+                   cli_fit_opts *fit, cli_arg_fn on_arg, void *user,
+                   bool *help);
+
+/* The one positional argument of a command into *slot; a second one is a
+   usage error "unexpected argument 'X' (CMD takes one WHAT)". */
+int cli_take_one(const cli_command *cmd, const char **slot, const char *value,
+                 const char *what);
+
+/* CLI_EXIT_OK when value is set, else "missing WHAT (see 'kmeans help
+   CMD')" and CLI_EXIT_USAGE. */
+int cli_require(const cli_command *cmd, const char *value, const char *what);
+
+/* path is "-" (standard input or output). */
+bool cli_is_stdio(const char *path);
+
+/*
+ * The options the K-Means commands share, each with one meaning, parser
+ * and message wherever it appears.  A command lists in its table those it
+ * takes (under these ids, with its own help text); its other options have
+ * ids below CLI_OPT_SHARED.
+ */
+enum {
+    CLI_OPT_SHARED = 1000,
+    CLI_OPT_CLUSTERS = CLI_OPT_SHARED, /* -k K: an integer >= 1 */
+    CLI_OPT_INIT,      /* k-means++, random or (if allowed) a file */
+    CLI_OPT_N_INIT,    /* "auto" or an integer >= 1 */
+    CLI_OPT_MAX_ITER,  /* an integer >= 1 */
+    CLI_OPT_TOL,       /* a number >= 0 */
+    CLI_OPT_ALGORITHM, /* lloyd, elkan, hamerly, yinyang, auto */
+    CLI_OPT_SEED,      /* an unsigned 64-bit integer */
+    CLI_OPT_THREADS,   /* an integer >= 0 */
+    CLI_OPT_DTYPE,     /* float32 or float64 */
+    CLI_OPT_WEIGHTS,   /* FILE */
+    CLI_OPT_MODEL,     /* FILE */
+    CLI_OPT_LABELS,    /* FILE */
+    CLI_OPT_CENTERS,   /* FILE */
+    CLI_OPT_JSON,      /* flag */
+    CLI_OPT_VERBOSE    /* flag */
+};
+
+/* Help texts several commands share word for word. */
+#define CLI_HELP_THREADS   "threads to use, 0 = all cores (default 0)"
+#define CLI_HELP_ALGORITHM "lloyd, elkan, hamerly, yinyang, auto (default auto)"
+#define CLI_HELP_WEIGHTS                                                       \
+    "one non-negative weight per row: a one-column CSV or a 1-D .npy "         \
+    "(default: all 1)"
+#define CLI_HELP_DTYPE                                                         \
+    "float32 or float64 (default: the file's own; CSV is float64)"
+#define CLI_HELP_JSON "print the result as one JSON object"
+#define CLI_HELP_SHAPE                                                         \
+    "DATA is a raw file of N x D values of --dtype, no header (N = 0: from "   \
+    "the file size) (default: none)"
+
+/* Where cli_fit_option puts the values of the shared options. */
+struct cli_fit_opts {
+    km_params *p;          /* -k, --init, --n-init, ..., --threads */
+    bool init_file_ok;     /* --init may name a file of centers */
+    const char *init_hint; /* else appended to the --init message */
+    const char *init_file; /* --init FILE */
+    const char *weights;   /* --weights */
+    const char *model;     /* --model */
+    const char *labels;    /* --labels */
+    const char *centers;   /* --centers */
+    kmio_want want;        /* --dtype (KMIO_WANT_NATIVE when not given) */
+    bool k_given, json, verbose;
+};
+
+/* Everything unset, values into p (which the caller initializes); --init
+   takes a file when init_hint is NULL. */
+void cli_fit_opts_init(cli_fit_opts *f, km_params *p, const char *init_hint);
+
+/* The value of a shared option (id >= CLI_OPT_SHARED) into f: CLI_EXIT_OK,
+   or CLI_EXIT_USAGE after a message. */
+int cli_fit_option(const cli_command *cmd, cli_fit_opts *f, int id,
+                   const char *value);
+
+/* Before reading anything: at most one of DATA, --init and --weights reads
+   standard input, and --model names a file.  Returns an exit code. */
+int cli_check_fit_files(const cli_command *cmd, const char *data,
+                        const cli_fit_opts *f);
+
 /* ---- messages ------------------------------------------------------------ */
 
 /* "kmeans CMD: message" (or "kmeans: message" when cmd is NULL) on stderr. */
@@ -185,6 +287,16 @@ int cli_check_features(const cli_command *cmd, const km_model *model,
 
 /* The want that reads data in the model's precision. */
 kmio_want cli_want_for(km_dtype dtype);
+
+/* km_model_save, kmio_write_labels and the centers (in the model's
+   precision, kmio_write_matrix) with the error printed naming the file;
+   each returns CLI_EXIT_OK or CLI_EXIT_FAIL. */
+int cli_save_model(const cli_command *cmd, const km_model *model,
+                   const char *path);
+int cli_write_labels(const cli_command *cmd, const char *path,
+                     const int32_t *labels, size_t n);
+int cli_write_centers(const cli_command *cmd, const km_model *model,
+                      const char *path);
 
 /* ---- output ---------------------------------------------------------------
  */

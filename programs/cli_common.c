@@ -544,6 +544,64 @@ kmio_want cli_want_for(km_dtype dtype)
     return dtype == KM_FLOAT32 ? KMIO_WANT_F32 : KMIO_WANT_F64;
 }
 
+int cli_save_model(const cli_command *cmd, const km_model *model,
+                   const char *path)
+{
+    int status;
+
+    errno = 0;
+    status = km_model_save(model, path);
+    if (status == KM_OK)
+        return CLI_EXIT_OK;
+    if (status == KM_ERR_IO && errno != 0)
+        cli_error(cmd, "cannot write model %s: %s", path, strerror(errno));
+    else
+        cli_error(cmd, "cannot write model %s: %s", path, km_strerror(status));
+    return CLI_EXIT_FAIL;
+}
+
+int cli_write_labels(const cli_command *cmd, const char *path,
+                     const int32_t *labels, size_t n)
+{
+    kmio_error err;
+
+    memset(&err, 0, sizeof err);
+    if (kmio_write_labels(path, labels, n, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_write_centers(const cli_command *cmd, const km_model *model,
+                      const char *path)
+{
+    km_dtype dt = km_model_dtype(model);
+    size_t k = (size_t)km_model_n_clusters(model);
+    size_t d = km_model_n_features(model);
+    void *c =
+        malloc(k * d * (dt == KM_FLOAT32 ? sizeof(float) : sizeof(double)));
+    kmio_error err;
+    int status, rc = CLI_EXIT_OK;
+
+    if (c == NULL) {
+        cli_error(cmd, "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    status = dt == KM_FLOAT32 ? km_model_centers_f32(model, c)
+                              : km_model_centers_f64(model, c);
+    memset(&err, 0, sizeof err);
+    if (status != KM_OK) {
+        cli_error(cmd, "centers: %s", km_strerror(status));
+        rc = CLI_EXIT_FAIL;
+    } else if (kmio_write_matrix(path, dt, c, k, d, 0, &err) != 0) {
+        cli_error(cmd, "%s", err.msg);
+        rc = CLI_EXIT_FAIL;
+    }
+    free(c);
+    return rc;
+}
+
 /* ---- output
  * ------------------------------------------------------------------ */
 

@@ -18,21 +18,19 @@ enum { OPT_OUTPUT, OPT_THREADS, OPT_JSON, OPT_WEIGHTS, OPT_SHAPE, OPT_DTYPE };
 /* Rows per chunk when DATA is streamed (a float .npy or a raw file). */
 #define APPLY_CHUNK ((size_t)65536)
 
+#define HELP_RAW_DTYPE                                                         \
+    "element type of a raw DATA file: float32 or float64 (default float32)"
+
 static const cli_option predict_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
      "write the labels to FILE, .csv or .npy (default: one per line on "
      "stdout)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
+    {OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
     {OPT_JSON, "json", 0, NULL,
      "print one JSON object: n_samples, n_clusters, counts (and labels "
      "without -o)"},
-    {OPT_SHAPE, "shape", 0, "N,D",
-     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
-     "from the file size) (default: none)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
-     "element type of a raw DATA file: float32 or float64 (default "
-     "float32)"},
+    {OPT_SHAPE, "shape", 0, "N,D", CLI_HELP_SHAPE},
+    {OPT_DTYPE, "dtype", 0, "TYPE", HELP_RAW_DTYPE},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -40,17 +38,12 @@ static const cli_option transform_options[] = {
     {OPT_OUTPUT, "output", 'o', "FILE",
      "write the n x k distances to FILE, .csv or .npy (default: CSV on "
      "stdout)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
+    {OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
     {OPT_JSON, "json", 0, NULL,
      "print one JSON object: n_samples, n_clusters (and distances without "
      "-o)"},
-    {OPT_SHAPE, "shape", 0, "N,D",
-     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
-     "from the file size) (default: none)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
-     "element type of a raw DATA file: float32 or float64 (default "
-     "float32)"},
+    {OPT_SHAPE, "shape", 0, "N,D", CLI_HELP_SHAPE},
+    {OPT_DTYPE, "dtype", 0, "TYPE", HELP_RAW_DTYPE},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -58,15 +51,10 @@ static const cli_option score_options[] = {
     {OPT_WEIGHTS, "weights", 0, "FILE",
      "one non-negative weight per row: a one-column CSV or a 1-D .npy "
      "(default: all 1)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
+    {OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
     {OPT_JSON, "json", 0, NULL, "print one JSON object: score, n_samples"},
-    {OPT_SHAPE, "shape", 0, "N,D",
-     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
-     "from the file size) (default: none)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
-     "element type of a raw DATA file: float32 or float64 (default "
-     "float32)"},
+    {OPT_SHAPE, "shape", 0, "N,D", CLI_HELP_SHAPE},
+    {OPT_DTYPE, "dtype", 0, "TYPE", HELP_RAW_DTYPE},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -82,90 +70,86 @@ typedef struct apply_args {
     km_dtype raw_dtype;
 } apply_args;
 
+static int apply_arg(const cli_command *cmd, void *user, int id,
+                     const char *value)
+{
+    apply_args *a = user;
+
+    switch (id) {
+    case CLI_OPT_POSITIONAL:
+        if (a->model_path == NULL)
+            a->model_path = value;
+        else if (a->data_path == NULL)
+            a->data_path = value;
+        else
+            return cli_usage(cmd,
+                             "unexpected argument '%s' (%s takes MODEL "
+                             "DATA)",
+                             value, cmd->name);
+        break;
+    case OPT_OUTPUT:
+        a->output = value;
+        break;
+    case OPT_THREADS:
+        if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->threads))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_JSON:
+        a->json = true;
+        break;
+    case OPT_WEIGHTS:
+        a->weights = value;
+        break;
+    case OPT_SHAPE: {
+        char *end;
+        unsigned long long nn, dd;
+        errno = 0;
+        nn = strtoull(value, &end, 10);
+        if (end == value || *end != ',' || value[0] == '-')
+            return cli_usage(cmd, "--shape: expected N,D");
+        dd = strtoull(end + 1, &end, 10);
+        if (*end != '\0' || dd == 0 || errno != 0)
+            return cli_usage(cmd, "--shape: expected N,D with D >= 1");
+        a->raw = true;
+        a->raw_n = (size_t)nn;
+        a->raw_d = (size_t)dd;
+        break;
+    }
+    case OPT_DTYPE:
+        if (strcmp(value, "float32") == 0)
+            a->raw_dtype = KM_FLOAT32;
+        else if (strcmp(value, "float64") == 0)
+            a->raw_dtype = KM_FLOAT64;
+        else
+            return cli_usage(cmd,
+                             "--dtype: '%s' is not one of float32, "
+                             "float64",
+                             value);
+        break;
+    }
+    return CLI_EXIT_OK;
+}
+
 /* Returns CLI_EXIT_OK with *help set, or an exit code on error. */
 static int parse_args(const cli_command *cmd, int argc, char **argv,
                       apply_args *a, bool *help)
 {
-    cli_parser ps;
-    const char *value;
-    int id, kind;
+    int rc;
 
-    *help = false;
     memset(a, 0, sizeof *a);
     a->raw_dtype = KM_FLOAT32;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (a->model_path == NULL)
-                a->model_path = value;
-            else if (a->data_path == NULL)
-                a->data_path = value;
-            else
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (%s takes MODEL "
-                                 "DATA)",
-                                 value, cmd->name);
-            continue;
-        }
-        switch (id) {
-        case OPT_OUTPUT:
-            a->output = value;
-            break;
-        case OPT_THREADS:
-            if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->threads))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_WEIGHTS:
-            a->weights = value;
-            break;
-        case OPT_SHAPE: {
-            char *end;
-            unsigned long long nn, dd;
-            errno = 0;
-            nn = strtoull(value, &end, 10);
-            if (end == value || *end != ',' || value[0] == '-')
-                return cli_usage(cmd, "--shape: expected N,D");
-            dd = strtoull(end + 1, &end, 10);
-            if (*end != '\0' || dd == 0 || errno != 0)
-                return cli_usage(cmd, "--shape: expected N,D with D >= 1");
-            a->raw = true;
-            a->raw_n = (size_t)nn;
-            a->raw_d = (size_t)dd;
-            break;
-        }
-        case OPT_DTYPE:
-            if (strcmp(value, "float32") == 0)
-                a->raw_dtype = KM_FLOAT32;
-            else if (strcmp(value, "float64") == 0)
-                a->raw_dtype = KM_FLOAT64;
-            else
-                return cli_usage(cmd,
-                                 "--dtype: '%s' is not one of float32, "
-                                 "float64",
-                                 value);
-            break;
-        }
-    }
-    if (a->model_path == NULL)
-        return cli_usage(cmd, "missing MODEL and DATA (see 'kmeans help %s')",
-                         cmd->name);
-    if (a->data_path == NULL)
-        return cli_usage(cmd, "missing DATA file (see 'kmeans help %s')",
-                         cmd->name);
-    if (a->json && a->output != NULL && strcmp(a->output, "-") == 0)
+    rc = cli_parse_args(cmd, argc, argv, NULL, apply_arg, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    rc = cli_require(cmd, a->model_path, "MODEL and DATA");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_require(cmd, a->data_path, "DATA file");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a->json && cli_is_stdio(a->output))
         return cli_usage(cmd, "--json prints on standard output; give -o a "
                               "file name");
-    if (a->weights != NULL && strcmp(a->weights, "-") == 0 &&
-        strcmp(a->data_path, "-") == 0)
+    if (cli_is_stdio(a->weights) && cli_is_stdio(a->data_path))
         return cli_usage(cmd, "only one input can be read from standard "
                               "input ('-')");
     return CLI_EXIT_OK;
@@ -280,10 +264,21 @@ static int library_error(const cli_command *cmd, const apply_ctx *c, int status)
     return cli_exit_for_status(status);
 }
 
-static int help_or(const cli_command *cmd, int rc, bool help)
+typedef int (*apply_fn)(const cli_command *cmd, apply_ctx *c);
+
+/* The flow of the three commands: the arguments, MODEL and DATA, then the
+   command's computation on DATA streamed or read whole. */
+static int run_apply(const cli_command *cmd, int argc, char **argv,
+                     apply_fn streamed, apply_fn whole)
 {
-    if (help)
-        cli_print_help(cmd, stdout);
+    apply_ctx c;
+    bool help;
+    int rc;
+
+    rc = setup(cmd, argc, argv, &c, &help);
+    if (rc == CLI_EXIT_OK && !help)
+        rc = c.streamed ? streamed(cmd, &c) : whole(cmd, &c);
+    teardown(&c);
     return rc;
 }
 
@@ -602,119 +597,93 @@ static json_t *predict_json(const apply_ctx *c, const int32_t *labels)
     return o;
 }
 
-static int run_predict(const cli_command *cmd, int argc, char **argv)
+static int predict_whole(const cli_command *cmd, apply_ctx *c)
 {
-    apply_ctx c;
     int32_t *labels = NULL;
-    kmio_error err;
-    bool help;
-    int rc, status;
+    int rc = CLI_EXIT_OK, status;
 
-    rc = setup(cmd, argc, argv, &c, &help);
-    if (rc != CLI_EXIT_OK || help)
-        goto done;
-    if (c.streamed) {
-        rc = predict_streamed(cmd, &c);
-        goto done;
-    }
-    labels = malloc((c.X.n ? c.X.n : 1) * sizeof *labels);
+    labels = malloc((c->X.n ? c->X.n : 1) * sizeof *labels);
     if (labels == NULL) {
-        cli_error(cmd, "out of memory for %zu labels", c.X.n);
+        cli_error(cmd, "out of memory for %zu labels", c->X.n);
         rc = CLI_EXIT_FAIL;
         goto done;
     }
-    if (c.X.dtype == KM_FLOAT32)
-        status = km_predict_f32(c.model, c.X.data, c.X.n, c.X.d, labels, NULL,
-                                c.a.threads);
+    if (c->X.dtype == KM_FLOAT32)
+        status = km_predict_f32(c->model, c->X.data, c->X.n, c->X.d, labels,
+                                NULL, c->a.threads);
     else
-        status = km_predict_f64(c.model, c.X.data, c.X.n, c.X.d, labels, NULL,
-                                c.a.threads);
+        status = km_predict_f64(c->model, c->X.data, c->X.n, c->X.d, labels,
+                                NULL, c->a.threads);
     if (status != KM_OK) {
-        rc = library_error(cmd, &c, status);
+        rc = library_error(cmd, c, status);
         goto done;
     }
 
-    if (c.a.output != NULL || !c.a.json) {
-        memset(&err, 0, sizeof err);
-        if (kmio_write_labels(c.a.output ? c.a.output : "-", labels, c.X.n,
-                              &err) != 0) {
-            cli_error(cmd, "%s", err.msg);
-            rc = CLI_EXIT_FAIL;
-            goto done;
-        }
-    }
-    if (c.a.json)
-        rc = cli_print_json(predict_json(&c, labels));
+    if (c->a.output != NULL || !c->a.json)
+        rc = cli_write_labels(cmd, c->a.output ? c->a.output : "-", labels,
+                              c->X.n);
+    if (rc == CLI_EXIT_OK && c->a.json)
+        rc = cli_print_json(predict_json(c, labels));
 
 done:
     free(labels);
-    teardown(&c);
-    return help_or(cmd, rc, help);
+    return rc;
 }
 
 /* ---- transform -------------------------------------------------------------
  */
 
-static int run_transform(const cli_command *cmd, int argc, char **argv)
+static int transform_whole(const cli_command *cmd, apply_ctx *c)
 {
-    apply_ctx c;
     void *dist = NULL;
     kmio_error err;
     size_t k, elem;
-    bool help;
-    int rc, status;
+    int rc = CLI_EXIT_OK, status;
 
-    rc = setup(cmd, argc, argv, &c, &help);
-    if (rc != CLI_EXIT_OK || help)
-        goto done;
-    if (c.streamed) {
-        rc = transform_streamed(cmd, &c);
-        goto done;
-    }
-    k = (size_t)km_model_n_clusters(c.model);
-    elem = c.X.dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
-    if (k != 0 && c.X.n > SIZE_MAX / k / elem) {
-        cli_error(cmd, "%zu x %zu distances do not fit in memory", c.X.n, k);
+    k = (size_t)km_model_n_clusters(c->model);
+    elem = c->X.dtype == KM_FLOAT32 ? sizeof(float) : sizeof(double);
+    if (k != 0 && c->X.n > SIZE_MAX / k / elem) {
+        cli_error(cmd, "%zu x %zu distances do not fit in memory", c->X.n, k);
         rc = CLI_EXIT_FAIL;
         goto done;
     }
-    dist = malloc(c.X.n * k * elem + 1);
+    dist = malloc(c->X.n * k * elem + 1);
     if (dist == NULL) {
-        cli_error(cmd, "out of memory for %zu x %zu distances", c.X.n, k);
+        cli_error(cmd, "out of memory for %zu x %zu distances", c->X.n, k);
         rc = CLI_EXIT_FAIL;
         goto done;
     }
-    if (c.X.dtype == KM_FLOAT32)
-        status = km_transform_f32(c.model, c.X.data, c.X.n, c.X.d, dist,
-                                  c.a.threads);
+    if (c->X.dtype == KM_FLOAT32)
+        status = km_transform_f32(c->model, c->X.data, c->X.n, c->X.d, dist,
+                                  c->a.threads);
     else
-        status = km_transform_f64(c.model, c.X.data, c.X.n, c.X.d, dist,
-                                  c.a.threads);
+        status = km_transform_f64(c->model, c->X.data, c->X.n, c->X.d, dist,
+                                  c->a.threads);
     if (status != KM_OK) {
-        rc = library_error(cmd, &c, status);
+        rc = library_error(cmd, c, status);
         goto done;
     }
 
-    if (c.a.output != NULL || !c.a.json) {
+    if (c->a.output != NULL || !c->a.json) {
         memset(&err, 0, sizeof err);
-        if (kmio_write_matrix(c.a.output ? c.a.output : "-", c.X.dtype, dist,
-                              c.X.n, k, 0, &err) != 0) {
+        if (kmio_write_matrix(c->a.output ? c->a.output : "-", c->X.dtype, dist,
+                              c->X.n, k, 0, &err) != 0) {
             cli_error(cmd, "%s", err.msg);
             rc = CLI_EXIT_FAIL;
             goto done;
         }
     }
-    if (c.a.json) {
+    if (c->a.json) {
         json_t *o = json_object();
-        cli_json_set(o, "n_samples", json_integer((json_int_t)c.X.n));
+        cli_json_set(o, "n_samples", json_integer((json_int_t)c->X.n));
         cli_json_set(o, "n_clusters", json_integer((json_int_t)k));
-        cli_json_set(o, "dtype", json_string(cli_dtype_name(c.X.dtype)));
-        if (c.a.output == NULL) {
+        cli_json_set(o, "dtype", json_string(cli_dtype_name(c->X.dtype)));
+        if (c->a.output == NULL) {
             json_t *rows = json_array();
-            for (size_t i = 0; i < c.X.n; i++) {
+            for (size_t i = 0; i < c->X.n; i++) {
                 json_t *row = json_array();
                 for (size_t j = 0; j < k; j++) {
-                    double v = c.X.dtype == KM_FLOAT32
+                    double v = c->X.dtype == KM_FLOAT32
                                    ? (double)((float *)dist)[i * k + j]
                                    : ((double *)dist)[i * k + j];
                     json_array_append_new(row, json_real(v));
@@ -728,49 +697,39 @@ static int run_transform(const cli_command *cmd, int argc, char **argv)
 
 done:
     free(dist);
-    teardown(&c);
-    return help_or(cmd, rc, help);
+    return rc;
 }
 
 /* ---- score ------------------------------------------------------------------
  */
 
-static int run_score(const cli_command *cmd, int argc, char **argv)
+static int score_whole(const cli_command *cmd, apply_ctx *c)
 {
-    apply_ctx c;
     kmio_matrix W;
     double score = 0.0;
-    bool help;
-    int rc, status;
+    int rc = CLI_EXIT_OK, status;
 
     memset(&W, 0, sizeof W);
-    rc = setup(cmd, argc, argv, &c, &help);
-    if (rc != CLI_EXIT_OK || help)
-        goto done;
-    if (c.streamed) {
-        rc = score_streamed(cmd, &c);
-        goto done;
-    }
-    if (c.a.weights != NULL) {
-        rc = cli_read_weights(cmd, c.a.weights, c.X.dtype, c.X.n, c.a.data_path,
-                              &W);
+    if (c->a.weights != NULL) {
+        rc = cli_read_weights(cmd, c->a.weights, c->X.dtype, c->X.n,
+                              c->a.data_path, &W);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
-    if (c.X.dtype == KM_FLOAT32)
-        status = km_score_f32(c.model, c.X.data, c.X.n, c.X.d, W.data, &score,
-                              c.a.threads);
+    if (c->X.dtype == KM_FLOAT32)
+        status = km_score_f32(c->model, c->X.data, c->X.n, c->X.d, W.data,
+                              &score, c->a.threads);
     else
-        status = km_score_f64(c.model, c.X.data, c.X.n, c.X.d, W.data, &score,
-                              c.a.threads);
+        status = km_score_f64(c->model, c->X.data, c->X.n, c->X.d, W.data,
+                              &score, c->a.threads);
     if (status != KM_OK) {
-        rc = library_error(cmd, &c, status);
+        rc = library_error(cmd, c, status);
         goto done;
     }
-    if (c.a.json) {
+    if (c->a.json) {
         json_t *o = json_object();
         cli_json_set(o, "score", json_real(score));
-        cli_json_set(o, "n_samples", json_integer((json_int_t)c.X.n));
+        cli_json_set(o, "n_samples", json_integer((json_int_t)c->X.n));
         rc = cli_print_json(o);
     } else {
         char text[40];
@@ -780,8 +739,22 @@ static int run_score(const cli_command *cmd, int argc, char **argv)
 
 done:
     kmio_matrix_free(&W);
-    teardown(&c);
-    return help_or(cmd, rc, help);
+    return rc;
+}
+
+static int run_predict(const cli_command *cmd, int argc, char **argv)
+{
+    return run_apply(cmd, argc, argv, predict_streamed, predict_whole);
+}
+
+static int run_transform(const cli_command *cmd, int argc, char **argv)
+{
+    return run_apply(cmd, argc, argv, transform_streamed, transform_whole);
+}
+
+static int run_score(const cli_command *cmd, int argc, char **argv)
+{
+    return run_apply(cmd, argc, argv, score_streamed, score_whole);
 }
 
 const cli_command cli_cmd_predict = {

@@ -15,43 +15,26 @@
 #include "cli.h"
 #include "kmplot.h"
 
-enum {
-    OPT_K,
-    OPT_INIT,
-    OPT_N_INIT,
-    OPT_MAX_ITER,
-    OPT_TOL,
-    OPT_ALGORITHM,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_DTYPE,
-    OPT_PLOT,
-    OPT_DIAGRAM,
-    OPT_SAMPLE_SIZE,
-    OPT_LABELS,
-    OPT_SAMPLES,
-    OPT_JSON
-};
+/* The options of these commands beyond the shared ones (cli.h). */
+enum { OPT_K, OPT_PLOT, OPT_DIAGRAM, OPT_SAMPLE_SIZE, OPT_LABELS, OPT_SAMPLES };
 
+/* The K-Means options of elbow and choose-k. */
 #define FIT_OPTIONS                                                            \
-    {OPT_INIT, "init", 0, "METHOD",                                            \
+    {CLI_OPT_INIT, "init", 0, "METHOD",                                        \
      "k-means++ or random (default k-means++)"},                               \
-        {OPT_N_INIT, "n-init", 0, "N",                                         \
+        {CLI_OPT_N_INIT, "n-init", 0, "N",                                     \
          "initializations per k, keeping the best; auto = 1 for "              \
          "k-means++, 10 for random (default auto)"},                           \
-        {OPT_MAX_ITER, "max-iter", 0, "N",                                     \
+        {CLI_OPT_MAX_ITER, "max-iter", 0, "N",                                 \
          "maximum iterations per run (default 300)"},                          \
-        {OPT_TOL, "tol", 0, "X",                                               \
+        {CLI_OPT_TOL, "tol", 0, "X",                                           \
          "relative tolerance on the center shift (default 1e-4)"},             \
-        {OPT_ALGORITHM, "algorithm", 0, "NAME",                                \
-         "lloyd, elkan, hamerly, yinyang, auto (default auto)"},               \
-        {OPT_SEED, "seed", 0, "N",                                             \
+        {CLI_OPT_ALGORITHM, "algorithm", 0, "NAME", CLI_HELP_ALGORITHM},       \
+        {CLI_OPT_SEED, "seed", 0, "N",                                         \
          "seed of all randomness, the same for every k (default 0)"},          \
-        {OPT_THREADS, "threads", 0, "N",                                       \
-         "threads to use, 0 = all cores (default 0)"},                         \
+        {CLI_OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},                \
     {                                                                          \
-        OPT_DTYPE, "dtype", 0, "TYPE",                                         \
-            "float32 or float64 (default: the file's own; CSV is float64)"     \
+        CLI_OPT_DTYPE, "dtype", 0, "TYPE", CLI_HELP_DTYPE                      \
     }
 
 static const cli_option elbow_options[] = {
@@ -61,7 +44,7 @@ static const cli_option elbow_options[] = {
     {OPT_PLOT, "plot", 0, "FILE",
      "draw inertia against k with the elbow marked: .png, .svg or .pdf "
      "(default: none)"},
-    {OPT_JSON, "json", 0, NULL,
+    {CLI_OPT_JSON, "json", 0, NULL,
      "print one JSON object: k, inertia, elbow (and the fit parameters)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -79,7 +62,7 @@ static const cli_option choose_k_options[] = {
     {OPT_DIAGRAM, "diagram", 0, "FILE",
      "draw the silhouette diagram of every k: .png, .svg or .pdf (default: "
      "none)"},
-    {OPT_JSON, "json", 0, NULL,
+    {CLI_OPT_JSON, "json", 0, NULL,
      "print one JSON object: k, inertia, silhouette, calinski_harabasz, "
      "davies_bouldin, recommended_k, reason"},
     {0, NULL, 0, NULL, NULL},
@@ -95,12 +78,10 @@ static const cli_option silhouette_options[] = {
     {OPT_SAMPLE_SIZE, "sample-size", 0, "N",
      "score on N rows drawn at random (with --seed), 0 = every row "
      "(default 0)"},
-    {OPT_SEED, "seed", 0, "N", "seed of the sample (default 0)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
-     "float32 or float64 (default: the file's own; CSV is float64)"},
-    {OPT_JSON, "json", 0, NULL,
+    {CLI_OPT_SEED, "seed", 0, "N", "seed of the sample (default 0)"},
+    {CLI_OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
+    {CLI_OPT_DTYPE, "dtype", 0, "TYPE", CLI_HELP_DTYPE},
+    {CLI_OPT_JSON, "json", 0, NULL,
      "print one JSON object: score, calinski_harabasz, davies_bouldin, "
      "n_samples, n_clusters"},
     {0, NULL, 0, NULL, NULL},
@@ -117,8 +98,7 @@ typedef struct ck_args {
     int ks[MAX_KS];
     size_t nk;
     size_t sample_size;
-    kmio_want want;
-    bool json;
+    cli_fit_opts f; /* the K-Means options, --dtype, --json */
     km_params p;
 } ck_args;
 
@@ -195,128 +175,84 @@ static int check_figure_name(const cli_command *cmd, int id, const char *path)
                      cli_option_label(cmd, id, label, sizeof label), path);
 }
 
+typedef struct ck_parse {
+    ck_args *a;
+    const char *k_text; /* -k, parsed after the scan */
+} ck_parse;
+
+static int ck_arg(const cli_command *cmd, void *user, int id, const char *value)
+{
+    ck_parse *cp = user;
+    ck_args *a = cp->a;
+    int rc = CLI_EXIT_OK;
+
+    switch (id) {
+    case CLI_OPT_POSITIONAL:
+        return cli_take_one(cmd, &a->data, value, "DATA file");
+    case OPT_K:
+        cp->k_text = value;
+        break;
+    case OPT_PLOT:
+        if ((rc = check_figure_name(cmd, id, value)) == CLI_EXIT_OK)
+            a->plot = value;
+        break;
+    case OPT_DIAGRAM:
+        if ((rc = check_figure_name(cmd, id, value)) == CLI_EXIT_OK)
+            a->diagram = value;
+        break;
+    case OPT_SAMPLE_SIZE: {
+        uint64_t v;
+        if (!cli_parse_u64(cmd, id, value, &v))
+            return CLI_EXIT_USAGE;
+        a->sample_size = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+        break;
+    }
+    case OPT_LABELS:
+        a->labels = value;
+        break;
+    case OPT_SAMPLES:
+        a->samples = value;
+        break;
+    }
+    return rc;
+}
+
 /* The options of the three commands (each has a subset of them). */
 static int parse_args(const cli_command *cmd, int argc, char **argv, ck_args *a,
                       bool *help)
 {
-    cli_parser ps;
-    const char *value;
-    const char *k_text = NULL;
-    int id, kind, min_k = strcmp(cmd->name, "elbow") == 0 ? 1 : 2, rc;
+    ck_parse cp = {a, NULL};
+    int min_k = strcmp(cmd->name, "elbow") == 0 ? 1 : 2, rc;
 
-    *help = false;
     memset(a, 0, sizeof *a);
     km_params_init(&a->p);
-    a->want = KMIO_WANT_NATIVE;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (a->data != NULL)
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (%s takes one "
-                                 "DATA file)",
-                                 value, cmd->name);
-            a->data = value;
-            continue;
-        }
-        switch (id) {
-        case OPT_K:
-            k_text = value;
-            break;
-        case OPT_INIT:
-            if (strcmp(value, "k-means++") == 0)
-                a->p.init = KM_INIT_KMEANSPP;
-            else if (strcmp(value, "random") == 0)
-                a->p.init = KM_INIT_RANDOM;
-            else
-                return cli_usage(cmd,
-                                 "--init: '%s' is not one of k-means++, "
-                                 "random (explicit centers fix k)",
-                                 value);
-            break;
-        case OPT_N_INIT:
-            if (!cli_parse_n_init(cmd, id, value, &a->p.n_init))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_ITER:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.max_iter))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_TOL:
-            if (!cli_parse_tol(cmd, id, value, &a->p.tol))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_ALGORITHM:
-            if (!cli_parse_algorithm(cmd, value, &a->p.algorithm))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(cmd, id, value, &a->p.seed))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_THREADS:
-            if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->p.n_threads))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_DTYPE:
-            if (!cli_parse_dtype(cmd, value, &a->want))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_PLOT:
-            if ((rc = check_figure_name(cmd, id, value)) != CLI_EXIT_OK)
-                return rc;
-            a->plot = value;
-            break;
-        case OPT_DIAGRAM:
-            if ((rc = check_figure_name(cmd, id, value)) != CLI_EXIT_OK)
-                return rc;
-            a->diagram = value;
-            break;
-        case OPT_SAMPLE_SIZE: {
-            uint64_t v;
-            if (!cli_parse_u64(cmd, id, value, &v))
-                return CLI_EXIT_USAGE;
-            a->sample_size = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
-            break;
-        }
-        case OPT_LABELS:
-            a->labels = value;
-            break;
-        case OPT_SAMPLES:
-            a->samples = value;
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        }
-    }
-    if (a->data == NULL)
-        return cli_usage(cmd, "missing DATA file (see 'kmeans help %s')",
-                         cmd->name);
+    cli_fit_opts_init(&a->f, &a->p, " (explicit centers fix k)");
+    rc = cli_parse_args(cmd, argc, argv, &a->f, ck_arg, &cp, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    rc = cli_require(cmd, a->data, "DATA file");
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (strcmp(cmd->name, "silhouette") == 0) {
         if (a->labels == NULL)
             return cli_usage(cmd, "missing --labels FILE (the cluster of "
                                   "each row)");
-        if (strcmp(a->labels, "-") == 0 && strcmp(a->data, "-") == 0)
+        if (cli_is_stdio(a->labels) && cli_is_stdio(a->data))
             return cli_usage(cmd, "only one input can be read from standard "
                                   "input ('-')");
         if (a->samples != NULL && a->sample_size > 0)
             return cli_usage(cmd, "--samples writes every row's coefficient; "
                                   "it cannot be combined with --sample-size");
-        if (a->json && a->samples != NULL && strcmp(a->samples, "-") == 0)
+        if (a->f.json && cli_is_stdio(a->samples))
             return cli_usage(cmd, "--json prints on standard output; give "
                                   "--samples a file name");
         return CLI_EXIT_OK;
     }
-    if (k_text == NULL)
-        k_text = min_k == 1 ? "1:10" : "2:9";
-    rc = parse_k_range(cmd, k_text, min_k, a);
+    rc = parse_k_range(cmd,
+                       cp.k_text    ? cp.k_text
+                       : min_k == 1 ? "1:10"
+                                    : "2:9",
+                       min_k, a);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (min_k == 1 && a->nk < 3)
@@ -768,63 +704,83 @@ static json_t *json_ints(const int *v, size_t n)
     return arr;
 }
 
-static int help_or(const cli_command *cmd, int rc, bool help)
+/* What elbow and choose-k share: the arguments, DATA and one fit per k. */
+typedef struct ck_run {
+    ck_args *a;
+    kmio_matrix X;
+    sweep s;
+    cli_log log;
+} ck_run;
+
+/* Parse, read DATA and fit every k (with the scores when scores is set).
+   Returns an exit code; *help is set when the help was printed. */
+static int sweep_start(const cli_command *cmd, int argc, char **argv,
+                       bool scores, ck_run *r, bool *help)
 {
-    if (help)
-        cli_print_help(cmd, stdout);
-    return rc;
+    ck_args *a;
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    *help = false;
+    cli_log_init(&r->log, cmd, false, 1);
+    a = r->a = malloc(sizeof *a);
+    if (a == NULL) {
+        cli_error(cmd, "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    rc = parse_args(cmd, argc, argv, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    rc = cli_read_matrix(cmd, a->data, a->f.want, &r->X);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return run_sweep(cmd, cli_display_name(a->data), &r->X, &a->p, a->ks, a->nk,
+                     scores, a->diagram != NULL, a->sample_size, &r->log,
+                     &r->s);
+}
+
+static void sweep_end(ck_run *r)
+{
+    sweep_free(&r->s);
+    kmio_matrix_free(&r->X);
+    cli_log_free(&r->log);
+    free(r->a);
 }
 
 static int run_elbow(const cli_command *cmd, int argc, char **argv)
 {
-    ck_args *a = malloc(sizeof *a);
-    kmio_matrix X;
-    sweep s;
-    cli_log log;
-    bool help = false;
+    ck_run r;
+    ck_args *a;
+    bool help;
     int rc, elbow;
 
-    memset(&X, 0, sizeof X);
-    memset(&s, 0, sizeof s);
-    cli_log_init(&log, cmd, false, 1);
-    if (a == NULL) {
-        cli_error(cmd, "out of memory");
-        rc = CLI_EXIT_FAIL;
-        goto done;
-    }
-    rc = parse_args(cmd, argc, argv, a, &help);
+    rc = sweep_start(cmd, argc, argv, false, &r, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
-    rc = cli_read_matrix(cmd, a->data, a->want, &X);
-    if (rc != CLI_EXIT_OK)
-        goto done;
-    rc = run_sweep(cmd, cli_display_name(a->data), &X, &a->p, a->ks, a->nk,
-                   false, false, 0, &log, &s);
-    if (rc != CLI_EXIT_OK)
-        goto done;
-    elbow = find_elbow(a->ks, s.inertia, a->nk);
+    a = r.a;
+    elbow = find_elbow(a->ks, r.s.inertia, a->nk);
     if (a->plot != NULL) {
-        rc = save_figure(cmd, elbow_figure(a->ks, s.inertia, a->nk, elbow),
+        rc = save_figure(cmd, elbow_figure(a->ks, r.s.inertia, a->nk, elbow),
                          a->plot);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
-    if (a->json) {
+    if (a->f.json) {
         json_t *o = json_object();
         cli_json_set(o, "k", json_ints(a->ks, a->nk));
-        cli_json_set(o, "inertia", json_doubles(s.inertia, a->nk));
+        cli_json_set(o, "inertia", json_doubles(r.s.inertia, a->nk));
         cli_json_set(o, "elbow",
                      elbow >= 0 ? json_integer(a->ks[elbow]) : json_null());
-        json_fit_params(o, a, X.n);
+        json_fit_params(o, a, r.X.n);
         if (a->plot != NULL)
             cli_json_set(o, "plot", json_string(a->plot));
-        if (json_array_size(log.warnings) > 0)
-            cli_json_set(o, "warnings", json_incref(log.warnings));
+        if (json_array_size(r.log.warnings) > 0)
+            cli_json_set(o, "warnings", json_incref(r.log.warnings));
         rc = cli_print_json(o);
     } else {
         printf("%4s  %20s\n", "k", "inertia");
         for (size_t i = 0; i < a->nk; i++)
-            printf("%4d  %20.10g\n", a->ks[i], s.inertia[i]);
+            printf("%4d  %20.10g\n", a->ks[i], r.s.inertia[i]);
         if (elbow >= 0)
             printf("elbow: k=%d (farthest below the chord from k=%d to "
                    "k=%d)\n",
@@ -838,11 +794,8 @@ static int run_elbow(const cli_command *cmd, int argc, char **argv)
     }
 
 done:
-    sweep_free(&s);
-    kmio_matrix_free(&X);
-    cli_log_free(&log);
-    free(a);
-    return help_or(cmd, rc, help);
+    sweep_end(&r);
+    return rc;
 }
 
 /* ---- choose-k
@@ -851,36 +804,20 @@ done:
 
 static int run_choose_k(const cli_command *cmd, int argc, char **argv)
 {
-    ck_args *a = malloc(sizeof *a);
-    kmio_matrix X;
-    sweep s;
-    cli_log log;
-    bool help = false;
+    ck_run r;
+    ck_args *a;
+    bool help;
     char reason[160];
     size_t best;
     int rc;
 
-    memset(&X, 0, sizeof X);
-    memset(&s, 0, sizeof s);
-    cli_log_init(&log, cmd, false, 1);
-    if (a == NULL) {
-        cli_error(cmd, "out of memory");
-        rc = CLI_EXIT_FAIL;
-        goto done;
-    }
-    rc = parse_args(cmd, argc, argv, a, &help);
+    rc = sweep_start(cmd, argc, argv, true, &r, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
-    rc = cli_read_matrix(cmd, a->data, a->want, &X);
-    if (rc != CLI_EXIT_OK)
-        goto done;
-    rc = run_sweep(cmd, cli_display_name(a->data), &X, &a->p, a->ks, a->nk,
-                   true, a->diagram != NULL, a->sample_size, &log, &s);
-    if (rc != CLI_EXIT_OK)
-        goto done;
-    best = recommend(&s, reason, sizeof reason);
+    a = r.a;
+    best = recommend(&r.s, reason, sizeof reason);
     if (a->plot != NULL) {
-        rc = save_figure(cmd, scores_figure(&s, best), a->plot);
+        rc = save_figure(cmd, scores_figure(&r.s, best), a->plot);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
@@ -893,38 +830,39 @@ static int run_choose_k(const cli_command *cmd, int argc, char **argv)
         }
         for (size_t i = 0; i < a->nk; i++)
             idx[i] = i;
-        rc = save_figure(cmd, diagram_figure(&s, idx, a->nk, X.n), a->diagram);
+        rc = save_figure(cmd, diagram_figure(&r.s, idx, a->nk, r.X.n),
+                         a->diagram);
         free(idx);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
-    if (a->json) {
+    if (a->f.json) {
         json_t *o = json_object();
         cli_json_set(o, "k", json_ints(a->ks, a->nk));
-        cli_json_set(o, "inertia", json_doubles(s.inertia, a->nk));
-        cli_json_set(o, "silhouette", json_doubles(s.sil, a->nk));
-        cli_json_set(o, "calinski_harabasz", json_doubles(s.ch, a->nk));
-        cli_json_set(o, "davies_bouldin", json_doubles(s.db, a->nk));
+        cli_json_set(o, "inertia", json_doubles(r.s.inertia, a->nk));
+        cli_json_set(o, "silhouette", json_doubles(r.s.sil, a->nk));
+        cli_json_set(o, "calinski_harabasz", json_doubles(r.s.ch, a->nk));
+        cli_json_set(o, "davies_bouldin", json_doubles(r.s.db, a->nk));
         cli_json_set(o, "recommended_k", json_integer(a->ks[best]));
         cli_json_set(o, "reason", json_string(reason));
         cli_json_set(
             o, "sample_size",
             json_integer(
-                (json_int_t)(a->sample_size < X.n ? a->sample_size : 0)));
-        json_fit_params(o, a, X.n);
+                (json_int_t)(a->sample_size < r.X.n ? a->sample_size : 0)));
+        json_fit_params(o, a, r.X.n);
         if (a->plot != NULL)
             cli_json_set(o, "plot", json_string(a->plot));
         if (a->diagram != NULL)
             cli_json_set(o, "diagram", json_string(a->diagram));
-        if (json_array_size(log.warnings) > 0)
-            cli_json_set(o, "warnings", json_incref(log.warnings));
+        if (json_array_size(r.log.warnings) > 0)
+            cli_json_set(o, "warnings", json_incref(r.log.warnings));
         rc = cli_print_json(o);
     } else {
         printf("%4s  %16s  %10s  %17s  %14s\n", "k", "inertia", "silhouette",
                "calinski_harabasz", "davies_bouldin");
         for (size_t i = 0; i < a->nk; i++)
             printf("%4d  %16.8g  %10.4f  %17.6g  %14.4f\n", a->ks[i],
-                   s.inertia[i], s.sil[i], s.ch[i], s.db[i]);
+                   r.s.inertia[i], r.s.sil[i], r.s.ch[i], r.s.db[i]);
         printf("recommended k: %d (%s)\n", a->ks[best], reason);
         if (a->plot != NULL)
             printf("plot: %s\n", a->plot);
@@ -933,11 +871,8 @@ static int run_choose_k(const cli_command *cmd, int argc, char **argv)
     }
 
 done:
-    sweep_free(&s);
-    kmio_matrix_free(&X);
-    cli_log_free(&log);
-    free(a);
-    return help_or(cmd, rc, help);
+    sweep_end(&r);
+    return rc;
 }
 
 /* ---- silhouette
@@ -1028,7 +963,7 @@ static int run_silhouette(const cli_command *cmd, int argc, char **argv)
     rc = parse_args(cmd, argc, argv, a, &help);
     if (rc != CLI_EXIT_OK || help)
         goto done;
-    rc = cli_read_matrix(cmd, a->data, a->want, &X);
+    rc = cli_read_matrix(cmd, a->data, a->f.want, &X);
     if (rc == CLI_EXIT_OK)
         rc = read_labels(cmd, a->labels, X.n, a->data, &labels);
     if (rc != CLI_EXIT_OK)
@@ -1075,7 +1010,7 @@ static int run_silhouette(const cli_command *cmd, int argc, char **argv)
             goto done;
         }
     }
-    if (a->json) {
+    if (a->f.json) {
         json_t *o = json_object();
         cli_json_set(o, "score", json_real(score));
         cli_json_set(o, "calinski_harabasz", json_real(ch));
@@ -1108,7 +1043,7 @@ done:
     free(labels);
     kmio_matrix_free(&X);
     free(a);
-    return help_or(cmd, rc, help);
+    return rc;
 }
 
 /* ---- the demo

@@ -351,168 +351,154 @@ static bool parse_label_column(const cli_command *cmd, int id, const char *text,
     return false;
 }
 
+static int cls_arg(const cli_command *cmd, void *user, int id,
+                   const char *value)
+{
+    cls_args *a = user;
+
+    if (id == CLI_OPT_POSITIONAL)
+        return cli_take_one(cmd, &a->data, value, "DATA file");
+    switch (id) {
+    case OPT_TRAIN:
+        a->train = value;
+        break;
+    case OPT_TEST:
+        a->test = value;
+        break;
+    case OPT_LABEL_COLUMN:
+        if (!parse_label_column(cmd, id, value,
+                                cmd->options == propagate_options,
+                                &a->label_column))
+            return CLI_EXIT_USAGE;
+        a->label_column_set = true;
+        break;
+    case OPT_LABEL_FILE:
+        a->label_file = value;
+        break;
+    case OPT_TRAIN_LABELS:
+        a->train_labels = value;
+        break;
+    case OPT_TEST_LABELS:
+        a->test_labels = value;
+        break;
+    case OPT_TEST_SIZE:
+        if (!cli_parse_double(cmd, id, value, &a->test_size))
+            return CLI_EXIT_USAGE;
+        if (!(a->test_size > 0.0))
+            return cli_usage(cmd, "--test-size must be positive (got %s)",
+                             value);
+        break;
+    case OPT_SEED:
+        if (!cli_parse_u64(cmd, id, value, &a->seed))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_CLUSTERS:
+        if (cmd->options == classify_options) {
+            if (!parse_ks(cmd, id, value, a))
+                return CLI_EXIT_USAGE;
+        } else if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->ks[0]))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_CV:
+        if (!cli_parse_int(cmd, id, value, 2, INT_MAX, &a->cv))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_N_INIT:
+        if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->n_init))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_MAX_ITER:
+        if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->max_iter))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_C:
+        if (!cli_parse_double(cmd, id, value, &a->lr.C))
+            return CLI_EXIT_USAGE;
+        if (!(a->lr.C > 0.0))
+            return cli_usage(cmd, "--C must be positive (got %s)", value);
+        break;
+    case OPT_TOL:
+        if (!cli_parse_double(cmd, id, value, &a->lr.tol))
+            return CLI_EXIT_USAGE;
+        if (!(a->lr.tol > 0.0))
+            return cli_usage(cmd, "--tol must be positive (got %s)", value);
+        break;
+    case OPT_SOLVER:
+        if (strcmp(value, "liblinear") == 0)
+            a->lr.solver = KMC_SOLVER_LIBLINEAR;
+        else if (strcmp(value, "lbfgs") == 0)
+            a->lr.solver = KMC_SOLVER_LBFGS;
+        else
+            return cli_usage(cmd, "--solver: '%s' is not liblinear or lbfgs",
+                             value);
+        break;
+    case OPT_LOGREG_MAX_ITER:
+        if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->lr.max_iter))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_THREADS:
+        if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->threads))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_JSON:
+        a->json = true;
+        break;
+    case OPT_PLOT:
+        a->plot = value;
+        break;
+    case OPT_OUTPUT:
+        a->output = value;
+        break;
+    case OPT_MODEL:
+        a->model = value;
+        break;
+    case OPT_IMAGE: {
+        char *end;
+        long h, w;
+        errno = 0;
+        h = strtol(value, &end, 10);
+        if (end == value || (*end != 'x' && *end != 'X'))
+            return cli_usage(cmd, "--image: '%s' is not HxW (e.g. 8x8)", value);
+        w = strtol(end + 1, &end, 10);
+        if (*end != '\0' || errno != 0 || h < 1 || w < 1 || h > 4096 ||
+            w > 4096)
+            return cli_usage(cmd,
+                             "--image: '%s' is not HxW with H and W "
+                             "from 1 to 4096",
+                             value);
+        a->image_h = (int)h;
+        a->image_w = (int)w;
+        break;
+    }
+    case OPT_LABELS:
+        a->labels = value;
+        break;
+    case OPT_PERCENTILE:
+        if (!cli_parse_double(cmd, id, value, &a->percentile))
+            return CLI_EXIT_USAGE;
+        if (!(a->percentile > 0.0 && a->percentile <= 100.0))
+            return cli_usage(cmd,
+                             "--percentile must be above 0 and at most "
+                             "100 (got %s)",
+                             value);
+        a->percentile_set = true;
+        break;
+    case OPT_LABELED:
+        if (!cli_parse_int(cmd, id, value, 2, INT_MAX, &a->labeled))
+            return CLI_EXIT_USAGE;
+        break;
+    case OPT_UNLABELED:
+        if (!cli_parse_int(cmd, id, value, INT_MIN, INT_MAX, &a->unlabeled))
+            return CLI_EXIT_USAGE;
+        break;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int parse_args(const cli_command *cmd, int argc, char **argv,
                       cls_args *a, bool *help)
 {
-    cli_parser ps;
-    const char *value;
-    int id, kind;
-
-    *help = false;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (a->data != NULL)
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (%s takes one "
-                                 "DATA file)",
-                                 value, cmd->name);
-            a->data = value;
-            continue;
-        }
-        switch (id) {
-        case OPT_TRAIN:
-            a->train = value;
-            break;
-        case OPT_TEST:
-            a->test = value;
-            break;
-        case OPT_LABEL_COLUMN:
-            if (!parse_label_column(cmd, id, value,
-                                    cmd->options == propagate_options,
-                                    &a->label_column))
-                return CLI_EXIT_USAGE;
-            a->label_column_set = true;
-            break;
-        case OPT_LABEL_FILE:
-            a->label_file = value;
-            break;
-        case OPT_TRAIN_LABELS:
-            a->train_labels = value;
-            break;
-        case OPT_TEST_LABELS:
-            a->test_labels = value;
-            break;
-        case OPT_TEST_SIZE:
-            if (!cli_parse_double(cmd, id, value, &a->test_size))
-                return CLI_EXIT_USAGE;
-            if (!(a->test_size > 0.0))
-                return cli_usage(cmd, "--test-size must be positive (got %s)",
-                                 value);
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(cmd, id, value, &a->seed))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_CLUSTERS:
-            if (cmd->options == classify_options) {
-                if (!parse_ks(cmd, id, value, a))
-                    return CLI_EXIT_USAGE;
-            } else if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->ks[0]))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_CV:
-            if (!cli_parse_int(cmd, id, value, 2, INT_MAX, &a->cv))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_N_INIT:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->n_init))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_ITER:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->max_iter))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_C:
-            if (!cli_parse_double(cmd, id, value, &a->lr.C))
-                return CLI_EXIT_USAGE;
-            if (!(a->lr.C > 0.0))
-                return cli_usage(cmd, "--C must be positive (got %s)", value);
-            break;
-        case OPT_TOL:
-            if (!cli_parse_double(cmd, id, value, &a->lr.tol))
-                return CLI_EXIT_USAGE;
-            if (!(a->lr.tol > 0.0))
-                return cli_usage(cmd, "--tol must be positive (got %s)", value);
-            break;
-        case OPT_SOLVER:
-            if (strcmp(value, "liblinear") == 0)
-                a->lr.solver = KMC_SOLVER_LIBLINEAR;
-            else if (strcmp(value, "lbfgs") == 0)
-                a->lr.solver = KMC_SOLVER_LBFGS;
-            else
-                return cli_usage(
-                    cmd, "--solver: '%s' is not liblinear or lbfgs", value);
-            break;
-        case OPT_LOGREG_MAX_ITER:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->lr.max_iter))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_THREADS:
-            if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->threads))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_PLOT:
-            a->plot = value;
-            break;
-        case OPT_OUTPUT:
-            a->output = value;
-            break;
-        case OPT_MODEL:
-            a->model = value;
-            break;
-        case OPT_IMAGE: {
-            char *end;
-            long h, w;
-            errno = 0;
-            h = strtol(value, &end, 10);
-            if (end == value || (*end != 'x' && *end != 'X'))
-                return cli_usage(cmd, "--image: '%s' is not HxW (e.g. 8x8)",
-                                 value);
-            w = strtol(end + 1, &end, 10);
-            if (*end != '\0' || errno != 0 || h < 1 || w < 1 || h > 4096 ||
-                w > 4096)
-                return cli_usage(cmd,
-                                 "--image: '%s' is not HxW with H and W "
-                                 "from 1 to 4096",
-                                 value);
-            a->image_h = (int)h;
-            a->image_w = (int)w;
-            break;
-        }
-        case OPT_LABELS:
-            a->labels = value;
-            break;
-        case OPT_PERCENTILE:
-            if (!cli_parse_double(cmd, id, value, &a->percentile))
-                return CLI_EXIT_USAGE;
-            if (!(a->percentile > 0.0 && a->percentile <= 100.0))
-                return cli_usage(cmd,
-                                 "--percentile must be above 0 and at most "
-                                 "100 (got %s)",
-                                 value);
-            a->percentile_set = true;
-            break;
-        case OPT_LABELED:
-            if (!cli_parse_int(cmd, id, value, 2, INT_MAX, &a->labeled))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_UNLABELED:
-            if (!cli_parse_int(cmd, id, value, INT_MIN, INT_MAX, &a->unlabeled))
-                return CLI_EXIT_USAGE;
-            break;
-        }
-    }
-    return CLI_EXIT_OK;
+    return cli_parse_args(cmd, argc, argv, NULL, cls_arg, a, help);
 }
 
 static void args_defaults(cls_args *a)
@@ -1113,8 +1099,6 @@ done:
     grid_free(&g);
     split_free(&s);
     args_free(&a);
-    if (help)
-        cli_print_help(cmd, stdout);
     return rc;
 }
 
@@ -1316,8 +1300,6 @@ done:
     free(dist);
     free(table);
     args_free(&a);
-    if (help)
-        cli_print_help(cmd, stdout);
     return rc;
 }
 
@@ -1504,8 +1486,6 @@ done:
     free(own);
     free(kept);
     args_free(&a);
-    if (help)
-        cli_print_help(cmd, stdout);
     return rc;
 }
 
@@ -1600,8 +1580,6 @@ done:
     json_decref(warnings);
     split_free(&s);
     args_free(&a);
-    if (help)
-        cli_print_help(cmd, stdout);
     return rc;
 }
 

@@ -19,8 +19,7 @@
 enum { OPT_THREADS, OPT_OUTPUT_DIR };
 
 static const cli_option demo_options[] = {
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
+    {OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
     {OPT_OUTPUT_DIR, "output-dir", 'o', "DIR",
      "where the tour writes its figures (default kmeans-demo)"},
     {0, NULL, 0, NULL, NULL},
@@ -361,33 +360,34 @@ done:
     return rc;
 }
 
+static int demo_arg(const cli_command *cmd, void *user, int id,
+                    const char *value)
+{
+    demo *dm = user;
+
+    if (id == CLI_OPT_POSITIONAL)
+        return cli_usage(cmd, "unexpected argument '%s' (demo takes none)",
+                         value);
+    if (id == OPT_THREADS &&
+        !cli_parse_int(cmd, id, value, 0, INT_MAX, &dm->threads))
+        return CLI_EXIT_USAGE;
+    if (id == OPT_OUTPUT_DIR)
+        dm->out_dir = value;
+    return CLI_EXIT_OK;
+}
+
 static int run_demo(const cli_command *cmd, int argc, char **argv)
 {
-    cli_parser ps;
-    const char *value;
-    int id, kind, rc;
+    bool help;
+    int rc;
     demo dm;
     km_model *model = NULL;
 
     memset(&dm, 0, sizeof dm);
     dm.cmd = cmd;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            cli_print_help(cmd, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL)
-            return cli_usage(cmd, "unexpected argument '%s' (demo takes none)",
-                             value);
-        if (id == OPT_THREADS &&
-            !cli_parse_int(cmd, id, value, 0, INT_MAX, &dm.threads))
-            return CLI_EXIT_USAGE;
-        if (id == OPT_OUTPUT_DIR)
-            dm.out_dir = value;
-    }
+    rc = cli_parse_args(cmd, argc, argv, NULL, demo_arg, &dm, &help);
+    if (rc != CLI_EXIT_OK || help)
+        return rc;
     if (dm.out_dir == NULL)
         dm.out_dir = "kmeans-demo";
     /* Steps 1-7 number themselves; later steps use cli_demo_step. */

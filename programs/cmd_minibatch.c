@@ -24,58 +24,40 @@
 /* Rows per chunk of a streamed labels pass. */
 #define MB_CHUNK ((size_t)65536)
 
+/* The options of both commands beyond the shared ones (cli.h). */
 enum {
-    OPT_K,
-    OPT_INIT,
-    OPT_N_INIT,
-    OPT_MAX_ITER,
-    OPT_TOL,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_WEIGHTS,
-    OPT_DTYPE,
     OPT_SHAPE,
     OPT_STREAM,
     OPT_BATCH_SIZE,
     OPT_RATIO,
     OPT_MAX_NO_IMPROVEMENT,
     OPT_INIT_SIZE,
-    OPT_NO_LABELS,
-    OPT_MODEL,
-    OPT_LABELS,
-    OPT_CENTERS,
-    OPT_JSON,
-    OPT_VERBOSE
+    OPT_NO_LABELS
 };
 
 static const cli_option minibatch_options[] = {
-    {OPT_K, "clusters", 'k', "K", "number of clusters (default 8)"},
-    {OPT_INIT, "init", 0, "METHOD",
+    {CLI_OPT_CLUSTERS, "clusters", 'k', "K", "number of clusters (default 8)"},
+    {CLI_OPT_INIT, "init", 0, "METHOD",
      "k-means++, random, or a CSV/.npy file of k x d initial centers "
      "(default k-means++)"},
-    {OPT_N_INIT, "n-init", 0, "N",
+    {CLI_OPT_N_INIT, "n-init", 0, "N",
      "candidate initializations, each on its own init-size random rows, "
      "scored on shared ones; auto = 1 for k-means++ and a file, 3 for "
      "random (default auto)"},
-    {OPT_MAX_ITER, "max-iter", 0, "N",
+    {CLI_OPT_MAX_ITER, "max-iter", 0, "N",
      "passes over the data: at most N x rows / batch-size steps (default "
      "100)"},
-    {OPT_TOL, "tol", 0, "X",
+    {CLI_OPT_TOL, "tol", 0, "X",
      "stop when a step's squared center shift is at most X times the mean "
      "feature variance; 0 = off (default 0)"},
-    {OPT_SEED, "seed", 0, "N", "seed of all randomness (default 0)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
-    {OPT_WEIGHTS, "weights", 0, "FILE",
-     "one non-negative weight per row: a one-column CSV or a 1-D .npy "
-     "(default: all 1)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
+    {CLI_OPT_SEED, "seed", 0, "N", "seed of all randomness (default 0)"},
+    {CLI_OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
+    {CLI_OPT_WEIGHTS, "weights", 0, "FILE", CLI_HELP_WEIGHTS},
+    {CLI_OPT_DTYPE, "dtype", 0, "TYPE",
      "float32 or float64: the precision (default: the file's own; CSV is "
      "float64); with --shape, the raw file's element type (default "
      "float32)"},
-    {OPT_SHAPE, "shape", 0, "N,D",
-     "DATA is a raw file of N x D values of --dtype, no header (N = 0: "
-     "from the file size) (default: none)"},
+    {OPT_SHAPE, "shape", 0, "N,D", CLI_HELP_SHAPE},
     {OPT_STREAM, "stream", 0, NULL,
      "read rows from a float .npy or raw file on demand even when it is "
      "small (default: only data over 512 MiB)"},
@@ -92,26 +74,27 @@ static const cli_option minibatch_options[] = {
     {OPT_NO_LABELS, "no-labels", 0, NULL,
      "skip the final full pass: no labels, inertia estimated from the "
      "smoothed batch inertia"},
-    {OPT_MODEL, "model", 0, "FILE", "write the model to FILE (default: none)"},
-    {OPT_LABELS, "labels", 0, "FILE",
+    {CLI_OPT_MODEL, "model", 0, "FILE",
+     "write the model to FILE (default: none)"},
+    {CLI_OPT_LABELS, "labels", 0, "FILE",
      "write the cluster of each row, .csv or .npy (default: none)"},
-    {OPT_CENTERS, "centers", 0, "FILE",
+    {CLI_OPT_CENTERS, "centers", 0, "FILE",
      "write the k x d centers, .csv or .npy (default: none)"},
-    {OPT_JSON, "json", 0, NULL, "print the result as one JSON object"},
-    {OPT_VERBOSE, "verbose", 'v', NULL,
+    {CLI_OPT_JSON, "json", 0, NULL, CLI_HELP_JSON},
+    {CLI_OPT_VERBOSE, "verbose", 'v', NULL,
      "print each step's smoothed inertia on stderr"},
     {0, NULL, 0, NULL, NULL},
 };
 
 static const cli_option partial_options[] = {
-    {OPT_MODEL, "model", 0, "FILE",
+    {CLI_OPT_MODEL, "model", 0, "FILE",
      "the model to continue, created when it does not exist (required)"},
-    {OPT_K, "clusters", 'k', "K",
+    {CLI_OPT_CLUSTERS, "clusters", 'k', "K",
      "number of clusters, when creating (default 8)"},
-    {OPT_INIT, "init", 0, "METHOD",
+    {CLI_OPT_INIT, "init", 0, "METHOD",
      "k-means++, random, or a CSV/.npy file of k x d centers, when creating "
      "(default k-means++)"},
-    {OPT_SEED, "seed", 0, "N",
+    {CLI_OPT_SEED, "seed", 0, "N",
      "seed of all randomness, when creating (default 0)"},
     {OPT_BATCH_SIZE, "batch-size", 0, "N",
      "stored with a new model; the rows between reassignment checks "
@@ -121,15 +104,14 @@ static const cli_option partial_options[] = {
     {OPT_INIT_SIZE, "init-size", 0, "N",
      "rows of the first batch the initialization sees; 0 = auto "
      "(default 0)"},
-    {OPT_DTYPE, "dtype", 0, "TYPE",
+    {CLI_OPT_DTYPE, "dtype", 0, "TYPE",
      "float32 or float64, when creating (default: the first batch's own)"},
-    {OPT_WEIGHTS, "weights", 0, "FILE",
+    {CLI_OPT_WEIGHTS, "weights", 0, "FILE",
      "weights of the rows of BATCH (one BATCH only) (default: all 1)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
-    {OPT_LABELS, "labels", 0, "FILE",
+    {CLI_OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
+    {CLI_OPT_LABELS, "labels", 0, "FILE",
      "write the labels of the last batch after its step (default: none)"},
-    {OPT_JSON, "json", 0, NULL, "print the result as one JSON object"},
+    {CLI_OPT_JSON, "json", 0, NULL, CLI_HELP_JSON},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -149,11 +131,6 @@ typedef struct mb_data {
     kmio_error err; /* set by a failing callback */
     bool failed;
 } mb_data;
-
-static bool is_stdio(const char *path)
-{
-    return path != NULL && strcmp(path, "-") == 0;
-}
 
 static bool ends_with_npy(const char *path)
 {
@@ -230,7 +207,7 @@ static int data_open(const cli_command *cmd, mb_data *D, const char *path,
     D->path = path;
     memset(&err, 0, sizeof err);
     if (raw) {
-        if (is_stdio(path))
+        if (cli_is_stdio(path))
             return cli_usage(cmd, "--shape: raw data must be a file, not "
                                   "standard input");
         if (kmio_stream_open_raw(
@@ -240,7 +217,7 @@ static int data_open(const cli_command *cmd, mb_data *D, const char *path,
             return CLI_EXIT_USAGE;
         }
         r = 0;
-    } else if (!is_stdio(path) && ends_with_npy(path)) {
+    } else if (!cli_is_stdio(path) && ends_with_npy(path)) {
         r = kmio_stream_open_npy(&D->S, path, &err);
         if (r < 0) {
             cli_error(cmd, "%s", err.msg);
@@ -285,7 +262,7 @@ static int data_open_weights(const cli_command *cmd, mb_data *D,
     D->wpath = wpath;
     D->has_w = true;
     memset(&err, 0, sizeof err);
-    if (D->streamed && !is_stdio(wpath) && ends_with_npy(wpath)) {
+    if (D->streamed && !cli_is_stdio(wpath) && ends_with_npy(wpath)) {
         int r = kmio_stream_open_npy(&D->WS, wpath, &err);
         if (r < 0) {
             cli_error(cmd, "%s", err.msg);
@@ -315,10 +292,10 @@ static int data_open_weights(const cli_command *cmd, mb_data *D,
  */
 
 typedef struct mb_args {
-    const char *data, *init_file, *weights, *model, *labels, *centers;
-    bool k_given, json, verbose, raw, stream;
+    const char *data;
+    cli_fit_opts f; /* the shared options */
+    bool raw, stream;
     size_t raw_n, raw_d;
-    kmio_want want;
     km_minibatch_params p;
 } mb_args;
 
@@ -345,171 +322,86 @@ bad:
     return false;
 }
 
-static bool parse_init(const cli_command *cmd, const char *value, km_params *p,
-                       const char **init_file)
-{
-    if (strcmp(value, "k-means++") == 0) {
-        p->init = KM_INIT_KMEANSPP;
-        *init_file = NULL;
-    } else if (strcmp(value, "random") == 0) {
-        p->init = KM_INIT_RANDOM;
-        *init_file = NULL;
-    } else if (value[0] == '\0') {
-        cli_error(cmd, "--init: expected k-means++, random or a file name");
-        return false;
-    } else {
-        p->init = KM_INIT_ARRAY;
-        *init_file = value;
-    }
-    return true;
-}
-
-/* Options shared by both commands.  Returns 1 when handled, 0 when not
-   one of them, -1 on a usage error (printed). */
-static int parse_common(const cli_command *cmd, int id, const char *value,
-                        km_minibatch_params *p, const char **init_file,
-                        bool *k_given, kmio_want *want)
+/* The mini-batch options of both commands: CLI_EXIT_OK or CLI_EXIT_USAGE
+   (printed). */
+static int parse_mb_option(const cli_command *cmd, int id, const char *value,
+                           km_minibatch_params *p)
 {
     int v;
 
     switch (id) {
-    case OPT_K:
-        if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &p->base.n_clusters))
-            return -1;
-        *k_given = true;
-        return 1;
-    case OPT_INIT:
-        return parse_init(cmd, value, &p->base, init_file) ? 1 : -1;
-    case OPT_SEED:
-        return cli_parse_u64(cmd, id, value, &p->base.seed) ? 1 : -1;
-    case OPT_THREADS:
-        return cli_parse_int(cmd, id, value, 0, INT_MAX, &p->base.n_threads)
-                   ? 1
-                   : -1;
     case OPT_BATCH_SIZE:
-        return cli_parse_int(cmd, id, value, 1, INT_MAX, &p->batch_size) ? 1
-                                                                         : -1;
+        if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &p->batch_size))
+            return CLI_EXIT_USAGE;
+        break;
     case OPT_RATIO:
         if (!cli_parse_double(cmd, id, value, &p->reassignment_ratio))
-            return -1;
-        if (p->reassignment_ratio < 0.0) {
-            cli_error(cmd,
-                      "--reassignment-ratio must be non-negative (got "
-                      "%s)",
-                      value);
-            return -1;
-        }
-        return 1;
+            return CLI_EXIT_USAGE;
+        if (p->reassignment_ratio < 0.0)
+            return cli_usage(cmd,
+                             "--reassignment-ratio must be non-negative (got "
+                             "%s)",
+                             value);
+        break;
     case OPT_INIT_SIZE:
         if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &v))
-            return -1;
+            return CLI_EXIT_USAGE;
         p->init_size = v;
-        return 1;
-    case OPT_DTYPE:
-        return cli_parse_dtype(cmd, value, want) ? 1 : -1;
+        break;
+    case OPT_MAX_NO_IMPROVEMENT:
+        if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &p->max_no_improvement))
+            return CLI_EXIT_USAGE;
+        break;
     }
-    return 0;
+    return CLI_EXIT_OK;
+}
+
+static int mb_arg(const cli_command *cmd, void *user, int id, const char *value)
+{
+    mb_args *a = user;
+
+    switch (id) {
+    case CLI_OPT_POSITIONAL:
+        return cli_take_one(cmd, &a->data, value, "DATA file");
+    case OPT_SHAPE:
+        if (!parse_shape(cmd, value, &a->raw_n, &a->raw_d))
+            return CLI_EXIT_USAGE;
+        a->raw = true;
+        return CLI_EXIT_OK;
+    case OPT_STREAM:
+        a->stream = true;
+        return CLI_EXIT_OK;
+    case OPT_NO_LABELS:
+        a->p.compute_labels = 0;
+        return CLI_EXIT_OK;
+    }
+    return parse_mb_option(cmd, id, value, &a->p);
 }
 
 static int parse_mb_args(const cli_command *cmd, int argc, char **argv,
                          mb_args *a, bool *help)
 {
-    cli_parser ps;
-    const char *value;
-    int id, kind, r;
+    const cli_fit_opts *f = &a->f;
+    int rc;
 
-    *help = false;
     memset(a, 0, sizeof *a);
     km_minibatch_params_init(&a->p);
-    a->want = KMIO_WANT_NATIVE;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (a->data != NULL)
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (minibatch takes "
-                                 "one DATA file)",
-                                 value);
-            a->data = value;
-            continue;
-        }
-        r = parse_common(cmd, id, value, &a->p, &a->init_file, &a->k_given,
-                         &a->want);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (id) {
-        case OPT_N_INIT:
-            if (!cli_parse_n_init(cmd, id, value, &a->p.base.n_init))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_ITER:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.base.max_iter))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_TOL:
-            if (!cli_parse_tol(cmd, id, value, &a->p.base.tol))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_NO_IMPROVEMENT:
-            if (!cli_parse_int(cmd, id, value, 0, INT_MAX,
-                               &a->p.max_no_improvement))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_WEIGHTS:
-            a->weights = value;
-            break;
-        case OPT_SHAPE:
-            if (!parse_shape(cmd, value, &a->raw_n, &a->raw_d))
-                return CLI_EXIT_USAGE;
-            a->raw = true;
-            break;
-        case OPT_STREAM:
-            a->stream = true;
-            break;
-        case OPT_NO_LABELS:
-            a->p.compute_labels = 0;
-            break;
-        case OPT_MODEL:
-            a->model = value;
-            break;
-        case OPT_LABELS:
-            a->labels = value;
-            break;
-        case OPT_CENTERS:
-            a->centers = value;
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_VERBOSE:
-            a->verbose = true;
-            break;
-        }
-    }
-    if (a->data == NULL)
-        return cli_usage(cmd, "missing DATA file (see 'kmeans help %s')",
-                         cmd->name);
-    if (is_stdio(a->data) + is_stdio(a->init_file) + is_stdio(a->weights) > 1)
-        return cli_usage(cmd, "only one input can be read from standard "
-                              "input ('-')");
-    if (is_stdio(a->model))
-        return cli_usage(cmd, "--model: a model must be written to a file, "
-                              "not standard output");
-    if (a->json && (is_stdio(a->labels) || is_stdio(a->centers)))
+    cli_fit_opts_init(&a->f, &a->p.base, NULL);
+    rc = cli_parse_args(cmd, argc, argv, &a->f, mb_arg, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    rc = cli_require(cmd, a->data, "DATA file");
+    if (rc == CLI_EXIT_OK)
+        rc = cli_check_fit_files(cmd, a->data, f);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (f->json && (cli_is_stdio(f->labels) || cli_is_stdio(f->centers)))
         return cli_usage(cmd, "--json prints on standard output; write "
                               "--labels and --centers to files");
-    if (is_stdio(a->labels) && is_stdio(a->centers))
+    if (cli_is_stdio(f->labels) && cli_is_stdio(f->centers))
         return cli_usage(cmd, "--labels and --centers cannot both write to "
                               "standard output");
-    if (a->labels != NULL && !a->p.compute_labels)
+    if (f->labels != NULL && !a->p.compute_labels)
         return cli_usage(cmd, "--labels needs the final pass; drop "
                               "--no-labels");
     return CLI_EXIT_OK;
@@ -648,50 +540,6 @@ out:
     return rc;
 }
 
-static int save_model(const cli_command *cmd, const km_model *model,
-                      const char *path)
-{
-    int status;
-
-    errno = 0;
-    status = km_model_save(model, path);
-    if (status == KM_OK)
-        return CLI_EXIT_OK;
-    if (status == KM_ERR_IO && errno != 0)
-        cli_error(cmd, "cannot write model %s: %s", path, strerror(errno));
-    else
-        cli_error(cmd, "cannot write model %s: %s", path, km_strerror(status));
-    return CLI_EXIT_FAIL;
-}
-
-static int write_centers(const cli_command *cmd, const km_model *model,
-                         const char *path)
-{
-    km_dtype dt = km_model_dtype(model);
-    size_t k = (size_t)km_model_n_clusters(model),
-           d = km_model_n_features(model);
-    void *c =
-        malloc(k * d * (dt == KM_FLOAT32 ? sizeof(float) : sizeof(double)));
-    kmio_error err;
-    int rc = CLI_EXIT_OK;
-
-    memset(&err, 0, sizeof err);
-    if (c == NULL) {
-        cli_error(cmd, "out of memory");
-        return CLI_EXIT_FAIL;
-    }
-    if (dt == KM_FLOAT32)
-        km_model_centers_f32(model, c);
-    else
-        km_model_centers_f64(model, c);
-    if (kmio_write_matrix(path, dt, c, k, d, 0, &err) != 0) {
-        cli_error(cmd, "%s", err.msg);
-        rc = CLI_EXIT_FAIL;
-    }
-    free(c);
-    return rc;
-}
-
 static int run_minibatch(const cli_command *cmd, int argc, char **argv)
 {
     mb_args a;
@@ -709,19 +557,16 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
     memset(&init, 0, sizeof init);
     memset(&D, 0, sizeof D);
     rc = parse_mb_args(cmd, argc, argv, &a, &help);
-    if (rc != CLI_EXIT_OK)
+    if (rc != CLI_EXIT_OK || help)
         return rc;
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (a.raw && a.want == KMIO_WANT_NATIVE)
-        a.want = KMIO_WANT_F32;
-    rc = data_open(cmd, &D, a.data, a.want, a.raw, a.raw_n, a.raw_d, a.stream);
+    if (a.raw && a.f.want == KMIO_WANT_NATIVE)
+        a.f.want = KMIO_WANT_F32;
+    rc =
+        data_open(cmd, &D, a.data, a.f.want, a.raw, a.raw_n, a.raw_d, a.stream);
     if (rc != CLI_EXIT_OK)
         goto done;
-    if (a.init_file != NULL) {
-        rc = read_init_centers(cmd, a.init_file, D.d, a.k_given, &a.p.base,
+    if (a.f.init_file != NULL) {
+        rc = read_init_centers(cmd, a.f.init_file, D.d, a.f.k_given, &a.p.base,
                                &init);
         if (rc != CLI_EXIT_OK)
             goto done;
@@ -730,12 +575,12 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
         rc = cli_usage(cmd,
                        "-k %d%s is larger than the number of rows (%zu) "
                        "in %s",
-                       a.p.base.n_clusters, a.k_given ? "" : " (the default)",
+                       a.p.base.n_clusters, a.f.k_given ? "" : " (the default)",
                        D.n, cli_display_name(a.data));
         goto done;
     }
-    if (a.weights != NULL) {
-        rc = data_open_weights(cmd, &D, a.weights);
+    if (a.f.weights != NULL) {
+        rc = data_open_weights(cmd, &D, a.f.weights);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
@@ -744,7 +589,7 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
         rc = cli_usage(cmd, "invalid parameters: %s", msg);
         goto done;
     }
-    lab_in_memory = a.labels != NULL && !D.streamed;
+    lab_in_memory = a.f.labels != NULL && !D.streamed;
     if (lab_in_memory) {
         labels = malloc(D.n * sizeof *labels);
         if (labels == NULL) {
@@ -754,7 +599,7 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
         }
     }
 
-    cli_log_init(&lg.base, cmd, a.verbose, 1);
+    cli_log_init(&lg.base, cmd, a.f.verbose, 1);
     {
         size_t bs = (size_t)a.p.batch_size < D.n ? (size_t)a.p.batch_size : D.n;
         size_t prod;
@@ -803,24 +648,15 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
     }
 
     rc = CLI_EXIT_OK;
-    if (a.model != NULL)
-        rc = save_model(cmd, model, a.model);
-    if (rc == CLI_EXIT_OK && a.labels != NULL) {
-        if (lab_in_memory) {
-            kmio_error err;
-            memset(&err, 0, sizeof err);
-            if (kmio_write_labels(a.labels, labels, D.n, &err) != 0) {
-                cli_error(cmd, "%s", err.msg);
-                rc = CLI_EXIT_FAIL;
-            }
-        } else {
-            rc = write_labels_streamed(cmd, &D, model, a.labels,
-                                       a.p.base.n_threads);
-        }
-    }
-    if (rc == CLI_EXIT_OK && a.centers != NULL)
-        rc = write_centers(cmd, model, a.centers);
-    if (rc == CLI_EXIT_OK && a.json) {
+    if (a.f.model != NULL)
+        rc = cli_save_model(cmd, model, a.f.model);
+    if (rc == CLI_EXIT_OK && a.f.labels != NULL)
+        rc = lab_in_memory ? cli_write_labels(cmd, a.f.labels, labels, D.n)
+                           : write_labels_streamed(cmd, &D, model, a.f.labels,
+                                                   a.p.base.n_threads);
+    if (rc == CLI_EXIT_OK && a.f.centers != NULL)
+        rc = cli_write_centers(cmd, model, a.f.centers);
+    if (rc == CLI_EXIT_OK && a.f.json) {
         json_t *o = json_object();
         cli_json_set(o, "n_samples", json_integer((json_int_t)D.n));
         cli_json_set(o, "n_features", json_integer((json_int_t)D.d));
@@ -849,7 +685,9 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
         cli_json_set(o, "warnings", json_incref(lg.base.warnings));
         rc = cli_print_json(o);
     } else if (rc == CLI_EXIT_OK) {
-        FILE *fp = is_stdio(a.labels) || is_stdio(a.centers) ? stderr : stdout;
+        FILE *fp = cli_is_stdio(a.f.labels) || cli_is_stdio(a.f.centers)
+                       ? stderr
+                       : stdout;
         fprintf(fp,
                 "mini-batch k=%d on %zu x %zu (%s%s): inertia %.10g%s, %lld "
                 "steps (%.3g passes), stopped by %s\n",
@@ -857,8 +695,8 @@ static int run_minibatch(const cli_command *cmd, int argc, char **argv)
                 D.streamed ? ", streamed" : "", res.inertia,
                 res.inertia_exact ? "" : " (estimated)", (long long)res.n_steps,
                 res.passes, stop_name(res.stop_reason));
-        if (a.model != NULL)
-            fprintf(fp, "model written to %s\n", a.model);
+        if (a.f.model != NULL)
+            fprintf(fp, "model written to %s\n", a.f.model);
     }
     cli_log_free(&lg.base);
 
@@ -893,98 +731,101 @@ const cli_command cli_cmd_minibatch = {
 /* ---- kmeans partial-fit -----------------------------------------------------
  */
 
+typedef struct pf_args {
+    const char *batches[256];
+    int n_batches;
+    bool creation_opts; /* options that apply only when creating the model */
+    cli_fit_opts f;
+    km_minibatch_params p;
+} pf_args;
+
+static int pf_arg(const cli_command *cmd, void *user, int id, const char *value)
+{
+    pf_args *a = user;
+
+    if (id == CLI_OPT_POSITIONAL) {
+        if (a->n_batches == (int)(sizeof a->batches / sizeof a->batches[0]))
+            return cli_usage(cmd, "too many BATCH files (at most 256 per "
+                                  "call)");
+        a->batches[a->n_batches++] = value;
+        return CLI_EXIT_OK;
+    }
+    if (id == CLI_OPT_CLUSTERS || id == CLI_OPT_INIT || id == CLI_OPT_SEED ||
+        id == CLI_OPT_DTYPE || id == OPT_BATCH_SIZE || id == OPT_RATIO ||
+        id == OPT_INIT_SIZE)
+        a->creation_opts = true;
+    if (id >= CLI_OPT_SHARED)
+        return cli_fit_option(cmd, &a->f, id, value);
+    return parse_mb_option(cmd, id, value, &a->p);
+}
+
+static int parse_pf_args(const cli_command *cmd, int argc, char **argv,
+                         pf_args *a, bool *help)
+{
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    km_minibatch_params_init(&a->p);
+    cli_fit_opts_init(&a->f, &a->p.base, NULL);
+    rc = cli_parse_args(cmd, argc, argv, NULL, pf_arg, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    if (a->f.model == NULL)
+        return cli_usage(cmd, "--model FILE is required (see 'kmeans help "
+                              "partial-fit')");
+    if (a->n_batches == 0)
+        return cli_usage(cmd, "missing BATCH file (see 'kmeans help "
+                              "partial-fit')");
+    if (a->f.weights != NULL && a->n_batches > 1)
+        return cli_usage(cmd, "--weights goes with one BATCH file, got %d",
+                         a->n_batches);
+    if (a->f.json && cli_is_stdio(a->f.labels))
+        return cli_usage(cmd, "--json prints on standard output; write "
+                              "--labels to a file");
+    return CLI_EXIT_OK;
+}
+
 static int run_partial_fit(const cli_command *cmd, int argc, char **argv)
 {
-    km_minibatch_params p;
-    const char *model_path = NULL, *init_file = NULL, *weights = NULL,
-               *labels_path = NULL;
-    const char *batches[256];
-    int n_batches = 0, id, kind, r, rc = CLI_EXIT_OK, status;
-    bool help = false, k_given = false, json = false, creating;
-    bool creation_opts = false;
-    kmio_want want = KMIO_WANT_NATIVE;
+    pf_args a;
+    int rc = CLI_EXIT_OK, status;
+    bool help, creating;
+    kmio_want want;
     km_model *model = NULL;
     kmio_matrix init, X, W;
     km_partial_info info;
     int32_t *lab = NULL;
-    cli_parser ps;
-    const char *value;
     struct stat sb;
 
     memset(&init, 0, sizeof init);
     memset(&X, 0, sizeof X);
     memset(&W, 0, sizeof W);
     memset(&info, 0, sizeof info);
-    km_minibatch_params_init(&p);
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP)
-            help = true;
-        if (kind == CLI_ARG_HELP)
-            break;
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (n_batches == (int)(sizeof batches / sizeof batches[0]))
-                return cli_usage(cmd, "too many BATCH files (at most 256 per "
-                                      "call)");
-            batches[n_batches++] = value;
-            continue;
-        }
-        r = parse_common(cmd, id, value, &p, &init_file, &k_given, &want);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0) {
-            if (id != OPT_THREADS)
-                creation_opts = true;
-            continue;
-        }
-        if (id == OPT_MODEL)
-            model_path = value;
-        else if (id == OPT_WEIGHTS)
-            weights = value;
-        else if (id == OPT_LABELS)
-            labels_path = value;
-        else if (id == OPT_JSON)
-            json = true;
-    }
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (model_path == NULL)
-        return cli_usage(cmd, "--model FILE is required (see 'kmeans help "
-                              "partial-fit')");
-    if (n_batches == 0)
-        return cli_usage(cmd, "missing BATCH file (see 'kmeans help "
-                              "partial-fit')");
-    if (weights != NULL && n_batches > 1)
-        return cli_usage(cmd, "--weights goes with one BATCH file, got %d",
-                         n_batches);
-    if (json && is_stdio(labels_path))
-        return cli_usage(cmd, "--json prints on standard output; write "
-                              "--labels to a file");
+    rc = parse_pf_args(cmd, argc, argv, &a, &help);
+    if (rc != CLI_EXIT_OK || help)
+        return rc;
+    want = a.f.want;
 
-    creating = stat(model_path, &sb) != 0 && errno == ENOENT;
+    creating = stat(a.f.model, &sb) != 0 && errno == ENOENT;
     if (!creating) {
-        rc = cli_load_model(cmd, model_path, &model);
+        rc = cli_load_model(cmd, a.f.model, &model);
         if (rc != CLI_EXIT_OK)
             return rc;
         if (!km_model_has_counts(model)) {
             cli_error(cmd,
                       "model %s has no mini-batch state (per-center counts): "
                       "it was not made by minibatch or partial-fit",
-                      model_path);
+                      a.f.model);
             rc = CLI_EXIT_USAGE;
             goto done;
         }
-        if (k_given && p.base.n_clusters != km_model_n_clusters(model)) {
+        if (a.f.k_given && a.p.base.n_clusters != km_model_n_clusters(model)) {
             rc = cli_usage(cmd, "-k %d but model %s has %d clusters",
-                           p.base.n_clusters, model_path,
+                           a.p.base.n_clusters, a.f.model,
                            km_model_n_clusters(model));
             goto done;
         }
-        if (creation_opts)
+        if (a.creation_opts)
             cli_warning("the model exists: it continues with its stored "
                         "parameters (--init, --seed, --batch-size, "
                         "--reassignment-ratio, --init-size, --dtype apply "
@@ -992,9 +833,9 @@ static int run_partial_fit(const cli_command *cmd, int argc, char **argv)
         want = cli_want_for(km_model_dtype(model));
     }
 
-    for (int b = 0; b < n_batches; b++) {
-        const char *batch = batches[b];
-        bool last = b + 1 == n_batches;
+    for (int b = 0; b < a.n_batches; b++) {
+        const char *batch = a.batches[b];
+        bool last = b + 1 == a.n_batches;
 
         rc = cli_read_matrix(cmd, batch, want, &X);
         if (rc != CLI_EXIT_OK)
@@ -1004,28 +845,29 @@ static int run_partial_fit(const cli_command *cmd, int argc, char **argv)
             if (rc != CLI_EXIT_OK)
                 goto done;
         } else {
-            if (init_file != NULL) {
-                rc = read_init_centers(cmd, init_file, X.d, k_given, &p.base,
-                                       &init);
+            if (a.f.init_file != NULL) {
+                rc = read_init_centers(cmd, a.f.init_file, X.d, a.f.k_given,
+                                       &a.p.base, &init);
                 if (rc != CLI_EXIT_OK)
                     goto done;
             }
-            if ((size_t)p.base.n_clusters > X.n) {
+            if ((size_t)a.p.base.n_clusters > X.n) {
                 rc = cli_usage(cmd,
                                "the first batch %s has %zu rows, fewer than "
                                "k = %d: it must hold at least k rows to "
                                "initialize the centers",
-                               cli_display_name(batch), X.n, p.base.n_clusters);
+                               cli_display_name(batch), X.n,
+                               a.p.base.n_clusters);
                 goto done;
             }
             want = cli_want_for(X.dtype);
         }
-        if (weights != NULL) {
-            rc = cli_read_weights(cmd, weights, X.dtype, X.n, batch, &W);
+        if (a.f.weights != NULL) {
+            rc = cli_read_weights(cmd, a.f.weights, X.dtype, X.n, batch, &W);
             if (rc != CLI_EXIT_OK)
                 goto done;
         }
-        if (last && labels_path != NULL) {
+        if (last && a.f.labels != NULL) {
             lab = malloc(X.n * sizeof *lab);
             if (lab == NULL) {
                 cli_error(cmd, "out of memory for %zu labels", X.n);
@@ -1034,17 +876,17 @@ static int run_partial_fit(const cli_command *cmd, int argc, char **argv)
             }
         }
         status = X.dtype == KM_FLOAT32
-                     ? km_partial_fit_f32(&model, &p, X.data, X.n, X.d, W.data,
-                                          lab, &info)
-                     : km_partial_fit_f64(&model, &p, X.data, X.n, X.d, W.data,
-                                          lab, &info);
+                     ? km_partial_fit_f32(&model, &a.p, X.data, X.n, X.d,
+                                          W.data, lab, &info)
+                     : km_partial_fit_f64(&model, &a.p, X.data, X.n, X.d,
+                                          W.data, lab, &info);
         if (status != KM_OK) {
             cli_error(cmd, "%s: %s (model %s left unchanged)",
-                      cli_display_name(batch), km_strerror(status), model_path);
+                      cli_display_name(batch), km_strerror(status), a.f.model);
             rc = cli_exit_for_status(status);
             goto done;
         }
-        if (!json)
+        if (!a.f.json)
             printf("step %lld: %zu rows of %s, batch inertia %.10g%s\n",
                    (long long)info.n_steps, X.n, cli_display_name(batch),
                    info.batch_inertia,
@@ -1055,20 +897,14 @@ static int run_partial_fit(const cli_command *cmd, int argc, char **argv)
         }
     }
 
-    rc = save_model(cmd, model, model_path);
-    if (rc == CLI_EXIT_OK && labels_path != NULL) {
-        kmio_error err;
-        memset(&err, 0, sizeof err);
-        if (kmio_write_labels(labels_path, lab, X.n, &err) != 0) {
-            cli_error(cmd, "%s", err.msg);
-            rc = CLI_EXIT_FAIL;
-        }
-    }
-    if (rc == CLI_EXIT_OK && json) {
+    rc = cli_save_model(cmd, model, a.f.model);
+    if (rc == CLI_EXIT_OK && a.f.labels != NULL)
+        rc = cli_write_labels(cmd, a.f.labels, lab, X.n);
+    if (rc == CLI_EXIT_OK && a.f.json) {
         json_t *o = json_object();
-        cli_json_set(o, "model", json_string(model_path));
+        cli_json_set(o, "model", json_string(a.f.model));
         cli_json_set(o, "created", json_boolean(creating));
-        cli_json_set(o, "n_batches", json_integer(n_batches));
+        cli_json_set(o, "n_batches", json_integer(a.n_batches));
         cli_json_set(o, "n_steps", json_integer((json_int_t)info.n_steps));
         cli_json_set(o, "n_samples_seen",
                      json_integer((json_int_t)km_model_n_samples(model)));

@@ -25,42 +25,40 @@ static const cli_option centers_options[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
-/* Both commands take exactly one MODEL argument. */
-static int parse_args(const cli_command *cmd, int argc, char **argv,
-                      const char **model, bool *json, const char **output,
-                      bool *help)
-{
-    cli_parser ps;
-    const char *value;
-    int id, kind;
+typedef struct model_args {
+    const char *model, *output;
+    bool json;
+} model_args;
 
-    *help = false;
-    *model = NULL;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (*model != NULL)
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (%s takes one "
-                                 "MODEL)",
-                                 value, cmd->name);
-            *model = value;
-        } else if (id == OPT_JSON) {
-            *json = true;
-        } else if (id == OPT_OUTPUT) {
-            *output = value;
-        }
-    }
-    if (*model == NULL)
-        return cli_usage(cmd, "missing MODEL file (see 'kmeans help %s')",
-                         cmd->name);
+static int model_arg(const cli_command *cmd, void *user, int id,
+                     const char *value)
+{
+    model_args *a = user;
+
+    if (id == CLI_OPT_POSITIONAL)
+        return cli_take_one(cmd, &a->model, value, "MODEL");
+    if (id == OPT_JSON)
+        a->json = true;
+    else if (id == OPT_OUTPUT)
+        a->output = value;
     return CLI_EXIT_OK;
+}
+
+/* Both commands take exactly one MODEL argument: parse and load it. */
+static int open_model(const cli_command *cmd, int argc, char **argv,
+                      model_args *a, km_model **m, bool *help)
+{
+    int rc;
+
+    *m = NULL;
+    memset(a, 0, sizeof *a);
+    rc = cli_parse_args(cmd, argc, argv, NULL, model_arg, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
+    rc = cli_require(cmd, a->model, "MODEL file");
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return cli_load_model(cmd, a->model, m);
 }
 
 /* ---- info -----------------------------------------------------------------
@@ -160,22 +158,14 @@ static int print_info(const km_model *m, const char *path)
 
 static int run_info(const cli_command *cmd, int argc, char **argv)
 {
-    const char *path, *unused = NULL;
-    km_model *m = NULL;
-    bool json = false, help;
+    model_args a;
+    km_model *m;
+    bool help;
     int rc;
 
-    rc = parse_args(cmd, argc, argv, &path, &json, &unused, &help);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
-    rc = cli_load_model(cmd, path, &m);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = json ? cli_print_json(info_json(m)) : print_info(m, path);
+    rc = open_model(cmd, argc, argv, &a, &m, &help);
+    if (rc == CLI_EXIT_OK && !help)
+        rc = a.json ? cli_print_json(info_json(m)) : print_info(m, a.model);
     km_model_free(m);
     return rc;
 }
@@ -184,47 +174,14 @@ static int run_info(const cli_command *cmd, int argc, char **argv)
 
 static int run_centers(const cli_command *cmd, int argc, char **argv)
 {
-    const char *path, *output = NULL;
-    km_model *m = NULL;
-    bool unused = false, help;
-    kmio_error err;
-    void *c = NULL;
-    int rc, status;
+    model_args a;
+    km_model *m;
+    bool help;
+    int rc;
 
-    rc = parse_args(cmd, argc, argv, &path, &unused, &output, &help);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
-    rc = cli_load_model(cmd, path, &m);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-
-    km_dtype dt = km_model_dtype(m);
-    size_t k = (size_t)km_model_n_clusters(m), d = km_model_n_features(m);
-    c = malloc(k * d * (dt == KM_FLOAT32 ? sizeof(float) : sizeof(double)));
-    if (c == NULL) {
-        cli_error(cmd, "out of memory");
-        rc = CLI_EXIT_FAIL;
-        goto done;
-    }
-    status = dt == KM_FLOAT32 ? km_model_centers_f32(m, c)
-                              : km_model_centers_f64(m, c);
-    if (status != KM_OK) {
-        cli_error(cmd, "model %s: %s", path, km_strerror(status));
-        rc = cli_exit_for_status(status);
-        goto done;
-    }
-    memset(&err, 0, sizeof err);
-    if (kmio_write_matrix(output ? output : "-", dt, c, k, d, 0, &err) != 0) {
-        cli_error(cmd, "%s", err.msg);
-        rc = CLI_EXIT_FAIL;
-    }
-
-done:
-    free(c);
+    rc = open_model(cmd, argc, argv, &a, &m, &help);
+    if (rc == CLI_EXIT_OK && !help)
+        rc = cli_write_centers(cmd, m, a.output ? a.output : "-");
     km_model_free(m);
     return rc;
 }

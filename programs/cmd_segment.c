@@ -30,28 +30,18 @@
 #include "kmimage.h"
 #include "kmplot.h"
 
+/* segment's own options; the others are shared (cli.h). */
 enum {
-    OPT_K,
     OPT_GRID,
     OPT_OUTPUT,
     OPT_PALETTE,
-    OPT_LABELS,
     OPT_PIXELS,
     OPT_SAMPLE,
-    OPT_INIT,
-    OPT_N_INIT,
-    OPT_MAX_ITER,
-    OPT_TOL,
-    OPT_ALGORITHM,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_MAX_PIXELS,
-    OPT_JSON,
-    OPT_VERBOSE
+    OPT_MAX_PIXELS
 };
 
 static const cli_option segment_options[] = {
-    {OPT_K, "clusters", 'k', "K", "number of colors (default 8)"},
+    {CLI_OPT_CLUSTERS, "clusters", 'k', "K", "number of colors (default 8)"},
     {OPT_GRID, "grid", 0, "K1,K2,...",
      "segment with each k and draw the original and every result in one "
      "figure, written to -o as .png, .svg or .pdf (default: off)"},
@@ -61,7 +51,7 @@ static const cli_option segment_options[] = {
     {OPT_PALETTE, "palette", 0, "FILE",
      "write the k colors (0..255, one row per cluster), .csv or .npy "
      "(default: none)"},
-    {OPT_LABELS, "labels", 0, "FILE",
+    {CLI_OPT_LABELS, "labels", 0, "FILE",
      "write the cluster of every pixel, row-major, -1 for transparent "
      "pixels, .csv or .npy (default: none)"},
     {OPT_PIXELS, "pixels", 0, "FILE",
@@ -70,25 +60,24 @@ static const cli_option segment_options[] = {
     {OPT_SAMPLE, "sample", 0, "N",
      "fit on N pixels drawn at random, then assign all pixels (default: "
      "fit on all)"},
-    {OPT_INIT, "init", 0, "METHOD", "k-means++ or random (default k-means++)"},
-    {OPT_N_INIT, "n-init", 0, "N",
+    {CLI_OPT_INIT, "init", 0, "METHOD",
+     "k-means++ or random (default k-means++)"},
+    {CLI_OPT_N_INIT, "n-init", 0, "N",
      "initializations to run, keeping the best; auto = 1 for k-means++, 10 "
      "for random (default auto)"},
-    {OPT_MAX_ITER, "max-iter", 0, "N",
+    {CLI_OPT_MAX_ITER, "max-iter", 0, "N",
      "maximum iterations per run (default 300)"},
-    {OPT_TOL, "tol", 0, "X",
+    {CLI_OPT_TOL, "tol", 0, "X",
      "stop when the center shift is at most X times the mean color variance "
      "(default 1e-4)"},
-    {OPT_ALGORITHM, "algorithm", 0, "NAME",
-     "lloyd, elkan, hamerly, yinyang, auto (default auto)"},
-    {OPT_SEED, "seed", 0, "N",
+    {CLI_OPT_ALGORITHM, "algorithm", 0, "NAME", CLI_HELP_ALGORITHM},
+    {CLI_OPT_SEED, "seed", 0, "N",
      "seed of all randomness, including --sample (default 0)"},
-    {OPT_THREADS, "threads", 0, "N",
-     "threads to use, 0 = all cores (default 0)"},
+    {CLI_OPT_THREADS, "threads", 0, "N", CLI_HELP_THREADS},
     {OPT_MAX_PIXELS, "max-pixels", 0, "N",
      "refuse images of more than N pixels (default 89478485)"},
-    {OPT_JSON, "json", 0, NULL, "print the result as one JSON object"},
-    {OPT_VERBOSE, "verbose", 'v', NULL,
+    {CLI_OPT_JSON, "json", 0, NULL, CLI_HELP_JSON},
+    {CLI_OPT_VERBOSE, "verbose", 'v', NULL,
      "print timings and each iteration's inertia on stderr"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -101,16 +90,13 @@ typedef struct seg_args {
     const char *input;
     const char *output;
     const char *palette;
-    const char *labels;
     const char *pixels;
     int ks[SEG_MAX_GRID];
     int n_k;
     bool grid;
-    bool k_given;
     uint64_t sample; /* 0: fit on all pixels */
     uint64_t max_pixels;
-    bool json;
-    bool verbose;
+    cli_fit_opts f; /* -k, the K-Means options, --labels, --json, -v */
     km_params p;
 } seg_args;
 
@@ -187,39 +173,32 @@ static bool ends_with_png(const char *path)
     return true;
 }
 
-static bool is_stdio(const char *path)
-{
-    return path != NULL && strcmp(path, "-") == 0;
-}
-
 static int check_args(const cli_command *cmd, const seg_args *a)
 {
-    const char *outs[4] = {a->output, a->palette, a->labels, a->pixels};
+    const char *outs[4] = {a->output, a->palette, a->f.labels, a->pixels};
     int n_stdout = 0;
 
-    if (a->input == NULL)
-        return cli_usage(cmd, "missing IMAGE (see 'kmeans help segment')");
-    if (a->grid && a->k_given)
+    if (a->grid && a->f.k_given)
         return cli_usage(cmd, "give either -k or --grid, not both");
-    if (a->grid && (a->palette != NULL || a->labels != NULL))
+    if (a->grid && (a->palette != NULL || a->f.labels != NULL))
         return cli_usage(cmd, "--palette and --labels need a single -k, not "
                               "--grid");
     if (a->grid && a->output == NULL)
         return cli_usage(cmd, "--grid draws a figure: give -o FILE (.png, "
                               ".svg or .pdf)");
-    if (!a->grid && a->output != NULL && !is_stdio(a->output) &&
+    if (!a->grid && a->output != NULL && !cli_is_stdio(a->output) &&
         !ends_with_png(a->output))
         return cli_usage(cmd,
                          "-o %s: the segmented image is written as PNG; name "
                          "it .png",
                          a->output);
-    if (a->grid && is_stdio(a->output))
+    if (a->grid && cli_is_stdio(a->output))
         return cli_usage(cmd, "--grid: write the figure to a file, not "
                               "standard output");
     for (int i = 0; i < 4; i++) {
-        n_stdout += is_stdio(outs[i]);
+        n_stdout += cli_is_stdio(outs[i]);
         for (int j = 0; j < i; j++) {
-            if (outs[i] != NULL && outs[j] != NULL && !is_stdio(outs[i]) &&
+            if (outs[i] != NULL && outs[j] != NULL && !cli_is_stdio(outs[i]) &&
                 strcmp(outs[i], outs[j]) == 0)
                 return cli_usage(cmd, "two outputs name the same file (%s)",
                                  outs[i]);
@@ -227,124 +206,70 @@ static int check_args(const cli_command *cmd, const seg_args *a)
     }
     if (n_stdout > 1)
         return cli_usage(cmd, "only one output can go to standard output");
-    if (a->json && n_stdout > 0)
+    if (a->f.json && n_stdout > 0)
         return cli_usage(cmd, "--json prints on standard output; write the "
                               "other outputs to files");
+    return CLI_EXIT_OK;
+}
+
+static int seg_arg(const cli_command *cmd, void *user, int id,
+                   const char *value)
+{
+    seg_args *a = user;
+    int rc;
+
+    switch (id) {
+    case CLI_OPT_POSITIONAL:
+        return cli_take_one(cmd, &a->input, value, "IMAGE");
+    case OPT_GRID:
+        rc = parse_grid(cmd, value, a);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        a->grid = true;
+        break;
+    case OPT_OUTPUT:
+        a->output = value;
+        break;
+    case OPT_PALETTE:
+        a->palette = value;
+        break;
+    case OPT_PIXELS:
+        a->pixels = value;
+        break;
+    case OPT_SAMPLE:
+        if (!cli_parse_u64(cmd, id, value, &a->sample))
+            return CLI_EXIT_USAGE;
+        if (a->sample == 0)
+            return cli_usage(cmd, "--sample must be at least 1");
+        break;
+    case OPT_MAX_PIXELS:
+        if (!cli_parse_u64(cmd, id, value, &a->max_pixels))
+            return CLI_EXIT_USAGE;
+        if (a->max_pixels == 0)
+            return cli_usage(cmd, "--max-pixels must be at least 1");
+        break;
+    }
     return CLI_EXIT_OK;
 }
 
 static int parse_args(const cli_command *cmd, int argc, char **argv,
                       seg_args *a, bool *help)
 {
-    cli_parser ps;
-    const char *value;
-    int id, kind, rc;
+    int rc;
 
-    *help = false;
     memset(a, 0, sizeof *a);
     km_params_init(&a->p);
+    cli_fit_opts_init(&a->f, &a->p, "");
     a->max_pixels = KMIMAGE_DEFAULT_MAX_PIXELS;
-    cli_parser_init(&ps, cmd, argc, argv);
-    while ((kind = cli_next(&ps, &id, &value)) != CLI_ARG_END) {
-        if (kind == CLI_ARG_ERROR)
-            return CLI_EXIT_USAGE;
-        if (kind == CLI_ARG_HELP) {
-            *help = true;
-            return CLI_EXIT_OK;
-        }
-        if (kind == CLI_ARG_POSITIONAL) {
-            if (a->input != NULL)
-                return cli_usage(cmd,
-                                 "unexpected argument '%s' (segment takes "
-                                 "one IMAGE)",
-                                 value);
-            a->input = value;
-            continue;
-        }
-        switch (id) {
-        case OPT_K:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.n_clusters))
-                return CLI_EXIT_USAGE;
-            a->k_given = true;
-            break;
-        case OPT_GRID:
-            rc = parse_grid(cmd, value, a);
-            if (rc != CLI_EXIT_OK)
-                return rc;
-            a->grid = true;
-            break;
-        case OPT_OUTPUT:
-            a->output = value;
-            break;
-        case OPT_PALETTE:
-            a->palette = value;
-            break;
-        case OPT_LABELS:
-            a->labels = value;
-            break;
-        case OPT_PIXELS:
-            a->pixels = value;
-            break;
-        case OPT_SAMPLE:
-            if (!cli_parse_u64(cmd, id, value, &a->sample))
-                return CLI_EXIT_USAGE;
-            if (a->sample == 0)
-                return cli_usage(cmd, "--sample must be at least 1");
-            break;
-        case OPT_INIT:
-            if (strcmp(value, "k-means++") == 0)
-                a->p.init = KM_INIT_KMEANSPP;
-            else if (strcmp(value, "random") == 0)
-                a->p.init = KM_INIT_RANDOM;
-            else
-                return cli_usage(cmd,
-                                 "--init: '%s' is not one of k-means++, "
-                                 "random",
-                                 value);
-            break;
-        case OPT_N_INIT:
-            if (!cli_parse_n_init(cmd, id, value, &a->p.n_init))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_ITER:
-            if (!cli_parse_int(cmd, id, value, 1, INT_MAX, &a->p.max_iter))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_TOL:
-            if (!cli_parse_tol(cmd, id, value, &a->p.tol))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_ALGORITHM:
-            if (!cli_parse_algorithm(cmd, value, &a->p.algorithm))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(cmd, id, value, &a->p.seed))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_THREADS:
-            if (!cli_parse_int(cmd, id, value, 0, INT_MAX, &a->p.n_threads))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_MAX_PIXELS:
-            if (!cli_parse_u64(cmd, id, value, &a->max_pixels))
-                return CLI_EXIT_USAGE;
-            if (a->max_pixels == 0)
-                return cli_usage(cmd, "--max-pixels must be at least 1");
-            break;
-        case OPT_JSON:
-            a->json = true;
-            break;
-        case OPT_VERBOSE:
-            a->verbose = true;
-            break;
-        }
-    }
+    rc = cli_parse_args(cmd, argc, argv, &a->f, seg_arg, a, help);
+    if (rc != CLI_EXIT_OK || *help)
+        return rc;
     if (!a->grid) {
         a->ks[0] = a->p.n_clusters;
         a->n_k = 1;
     }
-    return check_args(cmd, a);
+    rc = cli_require(cmd, a->input, "IMAGE");
+    return rc != CLI_EXIT_OK ? rc : check_args(cmd, a);
 }
 
 /* ---- the colors to cluster ------------------------------------------------
@@ -893,7 +818,7 @@ static void print_summary(const seg_args *a, const seg_data *sd,
                         100.0 * (double)r->counts[j] / (double)sd->m);
         }
     }
-    if (a->output != NULL && !is_stdio(a->output))
+    if (a->output != NULL && !cli_is_stdio(a->output))
         fprintf(fp, "%s written to %s\n", a->grid ? "figure" : "image",
                 a->output);
 }
@@ -927,8 +852,8 @@ static int write_outputs(const cli_command *cmd, const seg_args *a,
         if (rc != CLI_EXIT_OK)
             return rc;
     }
-    if (a->labels != NULL)
-        return write_labels(cmd, a->labels, sd, &res[0]);
+    if (a->f.labels != NULL)
+        return write_labels(cmd, a->f.labels, sd, &res[0]);
     return CLI_EXIT_OK;
 }
 
@@ -948,12 +873,8 @@ static int run_segment(const cli_command *cmd, int argc, char **argv)
     memset(&img, 0, sizeof img);
     memset(res, 0, sizeof res);
     rc = parse_args(cmd, argc, argv, &a, &help);
-    if (rc != CLI_EXIT_OK)
+    if (rc != CLI_EXIT_OK || help)
         return rc;
-    if (help) {
-        cli_print_help(cmd, stdout);
-        return CLI_EXIT_OK;
-    }
     msg = km_params_check(&a.p);
     if (msg != NULL)
         return cli_usage(cmd, "invalid parameters: %s", msg);
@@ -965,7 +886,7 @@ static int run_segment(const cli_command *cmd, int argc, char **argv)
         cli_error(cmd, "%s", err.msg);
         return CLI_EXIT_USAGE;
     }
-    if (a.verbose)
+    if (a.f.verbose)
         fprintf(stderr, "kmeans segment: decoded %s (%u x %u %s) in %.3f s\n",
                 name, (unsigned)img.width, (unsigned)img.height,
                 kmimage_channels_name(img.channels), cli_now() - t0);
@@ -987,19 +908,19 @@ static int run_segment(const cli_command *cmd, int argc, char **argv)
             goto done;
     }
     for (int i = 0; i < a.n_k; i++) {
-        rc = segment_k(cmd, name, &sd, &a.p, a.ks[i], a.verbose, &res[i]);
+        rc = segment_k(cmd, name, &sd, &a.p, a.ks[i], a.f.verbose, &res[i]);
         if (rc != CLI_EXIT_OK)
             goto done;
     }
     rc = write_outputs(cmd, &a, &sd, res);
     if (rc != CLI_EXIT_OK)
         goto done;
-    if (a.json)
+    if (a.f.json)
         rc = cli_print_json(command_json(&a, &sd, res));
     else
         print_summary(&a, &sd, res,
-                      is_stdio(a.output) || is_stdio(a.palette) ||
-                              is_stdio(a.labels) || is_stdio(a.pixels)
+                      cli_is_stdio(a.output) || cli_is_stdio(a.palette) ||
+                              cli_is_stdio(a.f.labels) || cli_is_stdio(a.pixels)
                           ? stderr
                           : stdout);
 
