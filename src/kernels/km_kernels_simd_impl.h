@@ -258,79 +258,102 @@ void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
  * index of the smallest, the smallest and the second smallest, as argmin2
  * gives them after a GEMM, but without writing the m x k values.  The rows
  * are first transposed into scratch (d x KM_ROW_BLOCK); then 2 LANES rows
- * (two vectors, one row per lane) meet 4 centers at a time: 8 dot products
- * accumulate with FMA in registers, feature by feature, and each finished
- * value updates the row's running smallest, second smallest and index.
+ * (two vectors, one row per lane) meet 4 or 5 centers at a time: 8 or 10
+ * dot products accumulate with FMA in registers, feature by feature, and
+ * each finished value updates the row's running smallest, second smallest
+ * and index.
  * Approximate like the GEMM form (the caller re-checks near ties with the
  * canonical distance), with the same error bound.
  */
-#define KM_DOT_J 4
+#define KM_DOT_R     2 /* vectors of rows */
+#define KM_DOT_J_MAX 5 /* most centers at a time */
 
-void FN(km_simd_dot_argmin2)(const REAL *X, size_t m, size_t d, const REAL *C,
-                             const REAL *cn, size_t k, REAL *scratch,
-                             int32_t *best, REAL *b1, REAL *b2)
+/* The rows of xt (transposed, zero-padded to whole vectors) against J
+   centers at a time; J is a constant at each call site. */
+static inline __attribute__((always_inline)) void
+FN(dot_argmin2_body)(const REAL *xt, size_t m, size_t mp, size_t d,
+                     const REAL *C, const REAL *cn, size_t k, size_t J,
+                     int32_t *best, REAL *b1, REAL *b2)
 {
-    const size_t mp = (m + 2 * LANES - 1) / (2 * LANES) * (2 * LANES);
-    REAL *xt = scratch;
-    REAL o1[2 * LANES], o2[2 * LANES], oi[2 * LANES];
+    enum { RL = KM_DOT_R * LANES };
+    REAL o1[RL], o2[RL], oi[RL];
 
-    FN(simd_transpose)(X, m, d, xt);
-    for (size_t f = 0; f < d; f++)
-        for (size_t r = m; r < mp; r++)
-            xt[f * KM_ROW_BLOCK + r] = 0;
-    for (size_t r0 = 0; r0 < mp; r0 += 2 * LANES) {
-        V m1a = V_SET1((REAL)INFINITY), m1b = m1a, m2a = m1a, m2b = m1a;
-        V ia = V_SET1(0), ib = ia;
+    for (size_t r0 = 0; r0 < mp; r0 += RL) {
+        V m1[KM_DOT_R], m2[KM_DOT_R], ix[KM_DOT_R];
         const V two = V_SET1(2);
 
-        for (size_t j0 = 0; j0 < k; j0 += KM_DOT_J) {
-            const REAL *c[KM_DOT_J];
-            V acc_a[KM_DOT_J], acc_b[KM_DOT_J];
+        for (size_t q = 0; q < KM_DOT_R; q++) {
+            m1[q] = V_SET1((REAL)INFINITY);
+            m2[q] = m1[q];
+            ix[q] = V_SET1(0);
+        }
+        for (size_t j0 = 0; j0 < k; j0 += J) {
+            const REAL *c[KM_DOT_J_MAX];
+            V acc[KM_DOT_R][KM_DOT_J_MAX];
 
             /* Past the last center, repeat it (its values are not used). */
-            for (size_t jj = 0; jj < KM_DOT_J; jj++) {
+            for (size_t jj = 0; jj < J; jj++) {
                 c[jj] = C + (j0 + jj < k ? j0 + jj : k - 1) * d;
-                acc_a[jj] = V_SET1(0);
-                acc_b[jj] = acc_a[jj];
+                for (size_t q = 0; q < KM_DOT_R; q++)
+                    acc[q][jj] = V_SET1(0);
             }
             for (size_t f = 0; f < d; f++) {
-                const V xa = V_LOADU(xt + f * KM_ROW_BLOCK + r0);
-                const V xb = V_LOADU(xt + f * KM_ROW_BLOCK + r0 + LANES);
+                V x[KM_DOT_R];
 
-                for (size_t jj = 0; jj < KM_DOT_J; jj++) {
+                for (size_t q = 0; q < KM_DOT_R; q++)
+                    x[q] = V_LOADU(xt + f * KM_ROW_BLOCK + r0 + q * LANES);
+                for (size_t jj = 0; jj < J; jj++) {
                     const V cf = V_SET1(c[jj][f]);
 
-                    acc_a[jj] = V_FMADD(xa, cf, acc_a[jj]);
-                    acc_b[jj] = V_FMADD(xb, cf, acc_b[jj]);
+                    for (size_t q = 0; q < KM_DOT_R; q++)
+                        acc[q][jj] = V_FMADD(x[q], cf, acc[q][jj]);
                 }
             }
-            for (size_t jj = 0; jj < KM_DOT_J && j0 + jj < k; jj++) {
+            for (size_t jj = 0; jj < J && j0 + jj < k; jj++) {
                 const V cj = V_SET1(cn[j0 + jj]);
                 const V jv = V_SET1((REAL)(j0 + jj));
-                const V va = V_FNMADD(two, acc_a[jj], cj);
-                const V vb = V_FNMADD(two, acc_b[jj], cj);
-                const V lta = V_CMPLT(va, m1a), ltb = V_CMPLT(vb, m1b);
 
-                m2a = V_MIN(m2a, V_MAX(m1a, va));
-                m2b = V_MIN(m2b, V_MAX(m1b, vb));
-                m1a = V_BLEND(lta, m1a, va);
-                m1b = V_BLEND(ltb, m1b, vb);
-                ia = V_BLEND(lta, ia, jv);
-                ib = V_BLEND(ltb, ib, jv);
+                for (size_t q = 0; q < KM_DOT_R; q++) {
+                    const V v = V_FNMADD(two, acc[q][jj], cj);
+                    const V lt = V_CMPLT(v, m1[q]);
+
+                    m2[q] = V_MIN(m2[q], V_MAX(m1[q], v));
+                    m1[q] = V_BLEND(lt, m1[q], v);
+                    ix[q] = V_BLEND(lt, ix[q], jv);
+                }
             }
         }
-        V_STORE(o1, m1a);
-        V_STORE(o1 + LANES, m1b);
-        V_STORE(o2, m2a);
-        V_STORE(o2 + LANES, m2b);
-        V_STORE(oi, ia);
-        V_STORE(oi + LANES, ib);
-        for (size_t r = 0; r < 2 * LANES && r0 + r < m; r++) {
+        for (size_t q = 0; q < KM_DOT_R; q++) {
+            V_STORE(o1 + q * LANES, m1[q]);
+            V_STORE(o2 + q * LANES, m2[q]);
+            V_STORE(oi + q * LANES, ix[q]);
+        }
+        for (size_t r = 0; r < RL && r0 + r < m; r++) {
             best[r0 + r] = (int32_t)oi[r];
             b1[r0 + r] = o1[r];
             b2[r0 + r] = o2[r];
         }
     }
+}
+
+void FN(km_simd_dot_argmin2)(const REAL *X, size_t m, size_t d, const REAL *C,
+                             const REAL *cn, size_t k, REAL *scratch,
+                             int32_t *best, REAL *b1, REAL *b2)
+{
+    enum { RL = KM_DOT_R * LANES };
+    _Static_assert(KM_ROW_BLOCK % RL == 0, "whole vectors of rows per block");
+    const size_t mp = (m + RL - 1) / RL * RL;
+
+    FN(simd_transpose)(X, m, d, scratch);
+    for (size_t f = 0; f < d; f++)
+        for (size_t r = m; r < mp; r++)
+            scratch[f * KM_ROW_BLOCK + r] = 0;
+    /* Five centers at a time beat four for d > 16, not below
+       (bench/km_kernel_sweep and a kernel-only loop, this machine). */
+    if (d > 16)
+        FN(dot_argmin2_body)(scratch, m, mp, d, C, cn, k, 5, best, b1, b2);
+    else
+        FN(dot_argmin2_body)(scratch, m, mp, d, C, cn, k, 4, best, b1, b2);
 }
 
 /*
