@@ -96,16 +96,22 @@ def run(cmd):
 
 
 SETTLE = 0.5
+WARM = False
 
 
 def measure(impl, data, init, threads, iters, tol, build):
+    """One timed fit in a fresh process; with WARM, the process first runs
+    the same fit untimed (every implementation alike), so that starting
+    its thread pool is not in the time."""
     if impl == "kmeans":
         algo = "lloyd" if tol == 0 else "auto"
         cmd = [os.path.join(build, "km_bench"), data, init, algo,
-               str(threads), str(iters), repr(tol), "1"]
+               str(threads), str(iters), repr(tol), "2" if WARM else "1"]
     else:
         cmd = [sys.executable, os.path.join(HERE, "anchor_fit.py"), impl,
                data, init, str(threads), str(iters), repr(tol)]
+        if WARM:
+            cmd.append("warm")
     return run(cmd)
 
 
@@ -149,6 +155,9 @@ def main():
     ap.add_argument("--no-converge", action="store_true")
     ap.add_argument("--settle", type=float, default=0.5,
                     help="seconds of pause before each measurement")
+    ap.add_argument("--warm", action="store_true",
+                    help="time each implementation's second fit in its "
+                    "process (the first, identical, untimed)")
     ap.add_argument("--bind", action="store_true",
                     help="set OMP_PROC_BIND=true for every implementation")
     ap.add_argument("--converge", default="W1,W2,W3,W4",
@@ -158,8 +167,9 @@ def main():
                     help="write the Markdown report here")
     ap.add_argument("--json", default=None, help="write all raw results here")
     args = ap.parse_args()
-    global SETTLE
+    global SETTLE, WARM
     SETTLE = args.settle
+    WARM = args.warm
     if args.bind:
         os.environ["OMP_PROC_BIND"] = "true"
 
@@ -172,6 +182,7 @@ def main():
            "cpu": cpu_name(), "cores": os.cpu_count(),
            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
            "OMP_PROC_BIND": os.environ.get("OMP_PROC_BIND"),
+           "warm": args.warm,
            "blas": blas_kernel(), "sgemm_gflops_1thread": peak / 1e9,
            "bandwidth_gbs_1thread": bw / 1e9}
     print("# machine:", json.dumps(env), flush=True)

@@ -27,6 +27,11 @@ typedef struct km_blocking {
    per additional thread. */
 #define KM_WORK_PER_THREAD (1 << 18)
 
+/* Largest data (bytes) whose rows a problem keeps transposed for the fused
+   kernel rather than transposing them at every pass: small data, which a
+   pass reads from cache, where the transposition costs a tenth of it. */
+#define KM_XT_CACHE ((size_t)8 << 20)
+
 /* Most blocks a pass uses. */
 #define KM_MAX_BLOCKS 64
 
@@ -89,6 +94,10 @@ typedef struct km_run_result {
         int n_threads; /* > 0 */                                               \
         km_kernels_##SFX kern;                                                 \
         const REAL *xn; /* squared row norms when !kern.exact, else NULL */    \
+        /* The rows transposed for the fused kernel, KM_ROW_BLOCK at a time    \
+           (chunk c at xt + c * d * KM_ROW_BLOCK), when the data are small     \
+           enough (KM_XT_CACHE) to keep a copy; else NULL. */                  \
+        const REAL *xt;                                                        \
         km_blocking blk;                                                       \
         km_workspace *ws; /* km_assign's buffers */                            \
     } km_problem_##SFX;                                                        \

@@ -38,6 +38,22 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
         p->kern.sq_norms(X, n, d, xn);
         p->xn = xn;
     }
+    if (p->kern.transpose != NULL && n * d * sizeof *X <= KM_XT_CACHE) {
+        const size_t chunks = (n + KM_ROW_BLOCK - 1) / KM_ROW_BLOCK;
+        REAL *xt = km_malloc_array(chunks * KM_ROW_BLOCK, d * sizeof *xt);
+
+        if (xt == NULL) {
+            FN(km_problem_release)(p);
+            return KM_ERR_NOMEM;
+        }
+        for (size_t c = 0; c < chunks; c++) {
+            const size_t r0 = c * KM_ROW_BLOCK;
+            const size_t m = n - r0 < KM_ROW_BLOCK ? n - r0 : KM_ROW_BLOCK;
+
+            p->kern.transpose(X + r0 * d, m, d, xt + c * d * KM_ROW_BLOCK);
+        }
+        p->xt = xt;
+    }
     return KM_OK;
 }
 
@@ -45,6 +61,8 @@ void FN(km_problem_release)(FN(km_problem) * p)
 {
     km_free((void *)p->xn);
     p->xn = NULL;
+    km_free((void *)p->xt);
+    p->xt = NULL;
     km_ws_free(p->ws);
     p->ws = NULL;
 }
@@ -80,7 +98,13 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
     REAL v1s[KM_ROW_BLOCK], v2s[KM_ROW_BLOCK];
 
     if (fused) {
-        p->kern.dot_argmin2(p->X + r0 * d, m, d, C, cn, k, D, bests, v1s, v2s);
+        const REAL *xt = D;
+
+        if (p->xt != NULL) /* r0 is a multiple of KM_ROW_BLOCK */
+            xt = p->xt + (r0 / KM_ROW_BLOCK) * d * KM_ROW_BLOCK;
+        else
+            p->kern.transpose(p->X + r0 * d, m, d, D);
+        p->kern.dot_argmin2(xt, m, d, C, cn, k, bests, v1s, v2s);
     } else {
         p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
         p->kern.argmin2(D, cn, m, k, bests, v1s, v2s);

@@ -82,10 +82,13 @@ typedef void km_pp_block_f64_fn(const double *X, size_t m, size_t d,
  *                (m rows) to center j, from the centers transposed:
  *                Ct[f * kp + j], kp >= k a multiple of KM_CT_PAD.
  *   dot_argmin2  the GEMM form and argmin2 fused (no m x k values written):
- *                for m rows, best, b1 and b2 of the values cn[j] - 2 x.c_j,
- *                within the table's error bound; scratch holds
- *                KM_ROW_BLOCK * d values.  NULL when dist_block and argmin2
- *                do it.
+ *                for m rows given transposed (xt, as transpose leaves
+ *                them), best, b1 and b2 of the values cn[j] - 2 x.c_j,
+ *                within the table's error bound.  NULL when dist_block and
+ *                argmin2 do it.
+ *   transpose    rows X[0 .. m) into xt[f * KM_ROW_BLOCK + r], rows m up
+ *                to a multiple of KM_XT_PAD zero (for dot_argmin2; NULL
+ *                with it).
  *   accum_block  sums[labels[i]] += w[i] * x_i and wsum[labels[i]] += w[i]
  *                in double (w NULL: all 1), in the order km_accum_local
  *                defines below, which depends only on m, d and k.
@@ -113,9 +116,10 @@ typedef struct km_kernels_f32 {
     void (*accum_block)(const float *X, size_t m, size_t d, const float *w,
                         const int32_t *labels, size_t k, double *sums,
                         double *wsum);
-    void (*dot_argmin2)(const float *X, size_t m, size_t d, const float *C,
-                        const float *cn, size_t k, float *scratch,
-                        int32_t *best, float *b1, float *b2);
+    void (*dot_argmin2)(const float *xt, size_t m, size_t d, const float *C,
+                        const float *cn, size_t k, int32_t *best, float *b1,
+                        float *b2);
+    void (*transpose)(const float *X, size_t m, size_t d, float *xt);
     km_argmin2_f32_fn *argmin2;
     km_row_dists_f32_fn *row_dists;
     km_pp_block_f32_fn *pp_block;
@@ -135,9 +139,10 @@ typedef struct km_kernels_f64 {
     void (*accum_block)(const double *X, size_t m, size_t d, const double *w,
                         const int32_t *labels, size_t k, double *sums,
                         double *wsum);
-    void (*dot_argmin2)(const double *X, size_t m, size_t d, const double *C,
-                        const double *cn, size_t k, double *scratch,
-                        int32_t *best, double *b1, double *b2);
+    void (*dot_argmin2)(const double *xt, size_t m, size_t d, const double *C,
+                        const double *cn, size_t k, int32_t *best, double *b1,
+                        double *b2);
+    void (*transpose)(const double *X, size_t m, size_t d, double *xt);
     km_argmin2_f64_fn *argmin2;
     km_row_dists_f64_fn *row_dists;
     km_pp_block_f64_fn *pp_block;
@@ -177,6 +182,10 @@ void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
 
 /* Rows per kernel call: D blocks are KM_ROW_BLOCK x k. */
 #define KM_ROW_BLOCK 256
+
+/* Rows of a transposed block (transpose, dot_argmin2) are zero-padded to a
+   multiple of this (whole vectors of rows). */
+#define KM_XT_PAD 16
 
 /* Partial sums per candidate in pp_block: row i of a call goes to lane
    i % KM_PP_LANES. */

@@ -254,6 +254,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->assign_block = FN(ref_assign_block);
     out->accum_block = FN(ref_accum_block);
     out->dot_argmin2 = NULL;
+    out->transpose = NULL;
     out->argmin2 = FN(ref_argmin2);
     out->row_dists = FN(ref_row_dists);
     out->pp_block = FN(ref_pp_block);
@@ -278,6 +279,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
             out->err_scale = 2.0 * (double)(d + 4) * (double)REAL_EPS;
             out->assign_block = NULL;
             out->dot_argmin2 = FN(km_simd_dot_argmin2);
+            out->transpose = FN(km_simd_transpose);
 #ifdef KM_HAVE_BLAS
             out->dist_block = FN(blas_dist_block);
 #endif

@@ -23,13 +23,14 @@ void km_simd_accum_f64(const double *X, size_t m, size_t d, const double *w,
                        const int32_t *labels, size_t k, double *sums,
                        double *wsum);
 
-void km_simd_dot_argmin2_f32(const float *X, size_t m, size_t d, const float *C,
-                             const float *cn, size_t k, float *scratch,
+void km_simd_dot_argmin2_f32(const float *xt, size_t m, size_t d,
+                             const float *C, const float *cn, size_t k,
                              int32_t *best, float *b1, float *b2);
-void km_simd_dot_argmin2_f64(const double *X, size_t m, size_t d,
+void km_simd_dot_argmin2_f64(const double *xt, size_t m, size_t d,
                              const double *C, const double *cn, size_t k,
-                             double *scratch, int32_t *best, double *b1,
-                             double *b2);
+                             int32_t *best, double *b1, double *b2);
+void km_simd_transpose_f32(const float *X, size_t m, size_t d, float *xt);
+void km_simd_transpose_f64(const double *X, size_t m, size_t d, double *xt);
 
 void km_simd_argmin2_f32(const float *D, const float *cn, size_t m, size_t k,
                          int32_t *best, float *b1, float *b2);

@@ -257,7 +257,7 @@ void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
  * v_j = cn[j] - 2 x.c_j (the squared distance less |x|^2) and, per row, the
  * index of the smallest, the smallest and the second smallest, as argmin2
  * gives them after a GEMM, but without writing the m x k values.  The rows
- * are first transposed into scratch (d x KM_ROW_BLOCK); then 2 LANES rows
+ * come transposed (d x KM_ROW_BLOCK, by km_simd_transpose); 2 LANES rows
  * (two vectors, one row per lane) meet 4 or 5 centers at a time: 8 or 10
  * dot products accumulate with FMA in registers, feature by feature, and
  * each finished value updates the row's running smallest, second smallest
@@ -336,24 +336,30 @@ FN(dot_argmin2_body)(const REAL *xt, size_t m, size_t mp, size_t d,
     }
 }
 
-void FN(km_simd_dot_argmin2)(const REAL *X, size_t m, size_t d, const REAL *C,
-                             const REAL *cn, size_t k, REAL *scratch,
-                             int32_t *best, REAL *b1, REAL *b2)
+void FN(km_simd_transpose)(const REAL *X, size_t m, size_t d, REAL *xt)
 {
-    enum { RL = KM_DOT_R * LANES };
-    _Static_assert(KM_ROW_BLOCK % RL == 0, "whole vectors of rows per block");
-    const size_t mp = (m + RL - 1) / RL * RL;
+    const size_t mp = (m + KM_XT_PAD - 1) / KM_XT_PAD * KM_XT_PAD;
 
-    FN(simd_transpose)(X, m, d, scratch);
+    FN(simd_transpose)(X, m, d, xt);
     for (size_t f = 0; f < d; f++)
         for (size_t r = m; r < mp; r++)
-            scratch[f * KM_ROW_BLOCK + r] = 0;
+            xt[f * KM_ROW_BLOCK + r] = 0;
+}
+
+void FN(km_simd_dot_argmin2)(const REAL *xt, size_t m, size_t d, const REAL *C,
+                             const REAL *cn, size_t k, int32_t *best, REAL *b1,
+                             REAL *b2)
+{
+    enum { RL = KM_DOT_R * LANES };
+    _Static_assert(KM_XT_PAD % RL == 0, "whole vectors of rows");
+    const size_t mp = (m + RL - 1) / RL * RL;
+
     /* Five centers at a time beat four for d > 16, not below
        (bench/km_kernel_sweep and a kernel-only loop, this machine). */
     if (d > 16)
-        FN(dot_argmin2_body)(scratch, m, mp, d, C, cn, k, 5, best, b1, b2);
+        FN(dot_argmin2_body)(xt, m, mp, d, C, cn, k, 5, best, b1, b2);
     else
-        FN(dot_argmin2_body)(scratch, m, mp, d, C, cn, k, 4, best, b1, b2);
+        FN(dot_argmin2_body)(xt, m, mp, d, C, cn, k, 4, best, b1, b2);
 }
 
 /*

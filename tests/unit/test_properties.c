@@ -16,6 +16,7 @@
 
 #include "kmeans.h"
 #include "algo/km_algo.h"
+#include "common/km_common.h"
 #include "km_testdata.h"
 
 typedef struct shape {
@@ -465,6 +466,20 @@ static void test_kernels_agree(void **state)
                 assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
                 assert_memory_equal(m_ref, m_fast, n * sizeof *m_ref);
                 assert_true(in_ref == in_fast);
+                if (pb.xt != NULL) {
+                    /* small data keep their rows transposed; the kernel
+                       transposes them itself at every pass otherwise */
+                    km_free((void *)pb.xt);
+                    pb.xt = NULL;
+                    assert_int_equal(km_assign_f64(&pb, C, l_fast, NULL, m_fast,
+                                                   NULL, NULL, &in_fast),
+                                     KM_OK);
+                    assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
+                    assert_memory_equal(m_ref, m_fast, n * sizeof *m_ref);
+                    assert_true(in_ref == in_fast);
+                } else {
+                    assert_null(pb.kern.transpose);
+                }
                 assert_int_equal(km_problem_setup_f32(&qr, Xf, n, d, NULL, k, 2,
                                                       KM_KERNEL_REF),
                                  KM_OK);
@@ -480,6 +495,17 @@ static void test_kernels_agree(void **state)
                 assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
                 assert_memory_equal(mf_ref, mf_fast, n * sizeof *mf_ref);
                 assert_true(in_ref == in_fast);
+                if (qb.xt != NULL) {
+                    km_free((void *)qb.xt);
+                    qb.xt = NULL;
+                    assert_int_equal(km_assign_f32(&qb, Cf, l_fast, NULL,
+                                                   mf_fast, NULL, NULL,
+                                                   &in_fast),
+                                     KM_OK);
+                    assert_memory_equal(l_ref, l_fast, n * sizeof *l_ref);
+                    assert_memory_equal(mf_ref, mf_fast, n * sizeof *mf_ref);
+                    assert_true(in_ref == in_fast);
+                }
                 km_problem_release_f64(&pr);
                 km_problem_release_f64(&pb);
                 km_problem_release_f32(&qr);
