@@ -264,11 +264,17 @@ def render(env, results, names, threads, anchors, args):
                    env["date"], env["cpu"], env["cores"], env["blas"],
                    env["sgemm_gflops_1thread"], env["bandwidth_gbs_1thread"],
                    env["OPENBLAS_CORETYPE"]))
+    flags = "".join(f for f, on in ((" --warm", args.warm),
+                                      (" --bind", args.bind)) if on)
+    if args.settle != 0.5:
+        flags += " --settle %g" % args.settle
     out.append("Command: `/usr/bin/python3 bench/run_bench.py --repeats %d "
-               "--iters %d --threads %s --workloads %s --converge %s`; "
-               "float32; medians of %d runs, each in its own process.\n" % (
+               "--iters %d --threads %s --workloads %s --converge %s%s`; "
+               "float32; medians of %d runs, each in its own process%s.\n" % (
                    args.repeats, args.iters, args.threads, args.workloads,
-                   args.converge, args.repeats))
+                   args.converge, flags, args.repeats,
+                   " (its second fit timed, the first untimed)"
+                   if args.warm else ""))
     out.append("### Time per Lloyd iteration (tol 0, %d iterations, same "
                "initial centers)\n" % args.iters)
     head = "| workload | threads | kmeans (kernel) | " + " | ".join(anchors) + \
