@@ -41,6 +41,42 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
     return s;
 }
 
+/* Partial sums per candidate in pp_block: row i of a call goes to lane
+   i % KM_PP_LANES. */
+#define KM_PP_LANES 8
+
+/* pp_block (below) for rows [lo, hi) one at a time, in the order every
+   implementation follows: the reference for all rows, the SIMD kernels
+   for the rows after their last whole vectors. */
+#define KM_PP_ROWS_SCALAR(REAL, SQDIST)                                        \
+    for (size_t c = 0; c < t; c++)                                             \
+        for (size_t i = lo; i < hi; i++) {                                     \
+            REAL v = SQDIST(X + i * d, cand + c * d, d);                       \
+                                                                               \
+            if (closest != NULL && closest[i] < v)                             \
+                v = closest[i];                                                \
+            lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=                        \
+                (w != NULL ? (double)w[i] : 1.0) * (double)v;                  \
+            if (newmin != NULL)                                                \
+                newmin[c * ldn + i] = v;                                       \
+        }
+
+static inline void km_pp_rows_f32(const float *X, size_t lo, size_t hi,
+                                  size_t d, const float *cand, size_t t,
+                                  const float *closest, const float *w,
+                                  float *newmin, size_t ldn, double *lanes)
+{
+    KM_PP_ROWS_SCALAR(float, km_sqdist_f32)
+}
+
+static inline void km_pp_rows_f64(const double *X, size_t lo, size_t hi,
+                                  size_t d, const double *cand, size_t t,
+                                  const double *closest, const double *w,
+                                  double *newmin, size_t ldn, double *lanes)
+{
+    KM_PP_ROWS_SCALAR(double, km_sqdist_f64)
+}
+
 /* Kernel signatures shared by tables and installers (see below). */
 typedef void km_argmin2_f32_fn(const float *D, const float *cn, size_t m,
                                size_t k, int32_t *best, float *b1, float *b2);
@@ -186,10 +222,6 @@ void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
 /* Rows of a transposed block (transpose, dot_argmin2) are zero-padded to a
    multiple of this (whole vectors of rows). */
 #define KM_XT_PAD 16
-
-/* Partial sums per candidate in pp_block: row i of a call goes to lane
-   i % KM_PP_LANES. */
-#define KM_PP_LANES 8
 
 /*
  * The order of accum_block's additions, which every implementation of it

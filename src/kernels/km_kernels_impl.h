@@ -172,17 +172,7 @@ static void FN(ref_pp_block)(const REAL *X, size_t m, size_t d,
                              double *lanes, REAL *scratch)
 {
     (void)scratch;
-    for (size_t c = 0; c < t; c++)
-        for (size_t i = 0; i < m; i++) {
-            REAL v = FN(km_sqdist)(X + i * d, cand + c * d, d);
-
-            if (closest != NULL && closest[i] < v)
-                v = closest[i];
-            lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
-                (w != NULL ? (double)w[i] : 1.0) * (double)v;
-            if (newmin != NULL)
-                newmin[c * ldn + i] = v;
-        }
+    FN(km_pp_rows)(X, 0, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }
 
 #ifdef KM_HAVE_BLAS

@@ -611,15 +611,5 @@ void FN(km_simd_pp_block)(const REAL *X, size_t m, size_t d, const REAL *cand,
             c0 += J;
         }
     }
-    for (size_t c = 0; c < t; c++)
-        for (size_t i = mv; i < m; i++) {
-            REAL v = FN(km_sqdist)(X + i * d, cand + c * d, d);
-
-            if (closest != NULL && closest[i] < v)
-                v = closest[i];
-            lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
-                (w != NULL ? (double)w[i] : 1.0) * (double)v;
-            if (newmin != NULL)
-                newmin[c * ldn + i] = v;
-        }
+    FN(km_pp_rows)(X, mv, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }
