@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/run_bench.py [--build build] [--workloads W1,W3]
         [--repeats 3] [--iters 10] [--threads 1,2] [--no-converge]
-        [--report docs/performance.md]
+        [--report docs/performance.md] [--json R.json --chart R.png]
 
 For each workload (W1-W6 of the speed issue) it generates the data and one
 set of initial centers (seeded, cached in $KM_BENCH_DIR or /tmp/kmeans-bench),
@@ -166,6 +166,9 @@ def main():
     ap.add_argument("--report", default=None,
                     help="write the Markdown report here")
     ap.add_argument("--json", default=None, help="write all raw results here")
+    ap.add_argument("--chart", default=None,
+                    help="draw the speedups into this PNG (bench_chart.py; "
+                    "needs --json)")
     args = ap.parse_args()
     global SETTLE, WARM
     SETTLE = args.settle
@@ -243,6 +246,9 @@ def main():
     if args.report:
         with open(args.report, "w") as f:
             f.write(report)
+    if args.chart and args.json:
+        subprocess.run([sys.executable, os.path.join(HERE, "bench_chart.py"),
+                        args.json, args.chart], check=True)
 
 
 def cpu_name():
