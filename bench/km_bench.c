@@ -56,36 +56,35 @@ static long peak_rss_kb(void)
 }
 
 /* k-means++ seeding alone, REPEATS times: one JSON line each. */
-static int time_seeding(kmio_matrix *X, int k, int repeats)
+static int time_seeding(const kmio_matrix *X, int k, int repeats)
 {
     const size_t kd = (size_t)k * X->d;
     void *C = malloc(kd * (X->dtype == KM_FLOAT32 ? 4 : 8));
     int64_t *idx = malloc((size_t)k * sizeof *idx);
 
-    if (C == NULL || idx == NULL || k < 1)
-        return 2;
-    for (int r = 0; r < repeats; r++) {
+    int rc = C == NULL || idx == NULL || k < 1 ? 2 : 0;
+
+    for (int r = 0; rc == 0 && r < repeats; r++) {
         double t0 = now(), c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-        int s = X->dtype == KM_FLOAT32
-                    ? km_kmeanspp_f32(X->data, X->n, X->d, NULL, k, 0, 0,
-                                      C, idx)
-                    : km_kmeanspp_f64(X->data, X->n, X->d, NULL, k, 0, 0,
-                                      C, idx);
+        int s =
+            X->dtype == KM_FLOAT32
+                ? km_kmeanspp_f32(X->data, X->n, X->d, NULL, k, 0, 0, C, idx)
+                : km_kmeanspp_f64(X->data, X->n, X->d, NULL, k, 0, 0, C, idx);
         double t = now() - t0;
         double c = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 
         if (s != KM_OK) {
             fprintf(stderr, "km_bench: %s\n", km_strerror(s));
-            return 1;
+            rc = 1;
+        } else {
+            printf("{\"seconds\": %.6f, \"cpu_seconds\": %.6f, "
+                   "\"first\": %lld, \"last\": %lld}\n",
+                   t, c, (long long)idx[0], (long long)idx[k - 1]);
         }
-        printf("{\"seconds\": %.6f, \"cpu_seconds\": %.6f, "
-               "\"first\": %lld, \"last\": %lld}\n",
-               t, c, (long long)idx[0], (long long)idx[k - 1]);
     }
     free(C);
     free(idx);
-    kmio_matrix_free(X);
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -107,9 +106,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "km_bench: %s\n", err.msg);
         return 2;
     }
-    if (strcmp(argv[3], "seed") == 0)
-        return time_seeding(&X, I.data != NULL ? (int)I.n : atoi(argv[2] + 10),
-                            atoi(argv[7]));
+    if (strcmp(argv[3], "seed") == 0) {
+        int rc = time_seeding(
+            &X, I.data != NULL ? (int)I.n : atoi(argv[2] + 10), atoi(argv[7]));
+
+        kmio_matrix_free(&X);
+        kmio_matrix_free(&I);
+        return rc;
+    }
     km_params_init(&p);
     if (I.data != NULL) {
         p.n_clusters = (int)I.n;
