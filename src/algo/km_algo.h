@@ -151,6 +151,12 @@ typedef struct km_run_result {
        weight.  idx (optional) receives the chosen row indices. */             \
     int km_init_kmeanspp_##SFX(const km_problem_##SFX *p, km_rng *rng,         \
                                int n_local_trials, REAL *C, int64_t *idx);     \
+    /* The same with the pruning switched off (prune = 0) or on, and the       \
+       number of rows computed over all steps into computed (if not NULL):     \
+       for tests and benchmarks. */                                            \
+    int km_init_kmeanspp_prune_##SFX(                                          \
+        const km_problem_##SFX *p, km_rng *rng, int n_local_trials, REAL *C,   \
+        int64_t *idx, int prune, double *computed);                            \
     int km_init_random_##SFX(const km_problem_##SFX *p, km_rng *rng, REAL *C,  \
                              int64_t *idx);
 

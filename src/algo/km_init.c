@@ -1,7 +1,9 @@
 /*
  * km_init.c - instantiates the initializations for float and double.
  */
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,13 +13,25 @@
 #include "common/km_common.h"
 
 #define REAL     float
+#define REAL_EPS FLT_EPSILON
+#define REAL_MIN FLT_MIN
+#define REAL_MAX FLT_MAX
 #define FN(name) name##_f32
 #include "algo/km_init_impl.h"
 #undef REAL
+#undef REAL_EPS
+#undef REAL_MIN
+#undef REAL_MAX
 #undef FN
 
 #define REAL     double
+#define REAL_EPS DBL_EPSILON
+#define REAL_MIN DBL_MIN
+#define REAL_MAX DBL_MAX
 #define FN(name) name##_f64
 #include "algo/km_init_impl.h"
 #undef REAL
+#undef REAL_EPS
+#undef REAL_MIN
+#undef REAL_MAX
 #undef FN

@@ -51,26 +51,29 @@ static inline double km_sqdist_f64(const double *x, const double *c, size_t d)
 #define KM_PP_ROWS_SCALAR(REAL, SQDIST)                                        \
     for (size_t c = 0; c < t; c++)                                             \
         for (size_t i = lo; i < hi; i++) {                                     \
-            REAL v = SQDIST(X + i * d, cand + c * d, d);                       \
+            const size_t ri = sel != NULL ? (size_t)sel[i] : i;                \
+            REAL v = SQDIST(X + ri * d, cand + c * d, d);                      \
                                                                                \
-            if (closest != NULL && closest[i] < v)                             \
-                v = closest[i];                                                \
+            if (closest != NULL && closest[ri] < v)                            \
+                v = closest[ri];                                               \
             lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=                        \
-                (w != NULL ? (double)w[i] : 1.0) * (double)v;                  \
+                (w != NULL ? (double)w[ri] : 1.0) * (double)v;                 \
             if (newmin != NULL)                                                \
                 newmin[c * ldn + i] = v;                                       \
         }
 
-static inline void km_pp_rows_f32(const float *X, size_t lo, size_t hi,
-                                  size_t d, const float *cand, size_t t,
+static inline void km_pp_rows_f32(const float *X, const uint32_t *sel,
+                                  size_t lo, size_t hi, size_t d,
+                                  const float *cand, size_t t,
                                   const float *closest, const float *w,
                                   float *newmin, size_t ldn, double *lanes)
 {
     KM_PP_ROWS_SCALAR(float, km_sqdist_f32)
 }
 
-static inline void km_pp_rows_f64(const double *X, size_t lo, size_t hi,
-                                  size_t d, const double *cand, size_t t,
+static inline void km_pp_rows_f64(const double *X, const uint32_t *sel,
+                                  size_t lo, size_t hi, size_t d,
+                                  const double *cand, size_t t,
                                   const double *closest, const double *w,
                                   double *newmin, size_t ldn, double *lanes)
 {
@@ -86,13 +89,13 @@ typedef void km_row_dists_f32_fn(const float *X, size_t m, const float *Ct,
                                  size_t kp, size_t d, size_t k, float *out);
 typedef void km_row_dists_f64_fn(const double *X, size_t m, const double *Ct,
                                  size_t kp, size_t d, size_t k, double *out);
-typedef void km_pp_block_f32_fn(const float *X, size_t m, size_t d,
-                                const float *cand, size_t t,
+typedef void km_pp_block_f32_fn(const float *X, const uint32_t *sel, size_t m,
+                                size_t d, const float *cand, size_t t,
                                 const float *closest, const float *w,
                                 float *newmin, size_t ldn, double *lanes,
                                 float *scratch);
-typedef void km_pp_block_f64_fn(const double *X, size_t m, size_t d,
-                                const double *cand, size_t t,
+typedef void km_pp_block_f64_fn(const double *X, const uint32_t *sel, size_t m,
+                                size_t d, const double *cand, size_t t,
                                 const double *closest, const double *w,
                                 double *newmin, size_t ldn, double *lanes,
                                 double *scratch);
@@ -129,14 +132,16 @@ typedef void km_pp_block_f64_fn(const double *X, size_t m, size_t d,
  *                in double (w NULL: all 1), in the order km_accum_local
  *                defines below, which depends only on m, d and k.
  *   pp_block     k-means++ potentials: for each of t candidates (cand,
- *                t x d) and each row i, v = the canonical distance,
+ *                t x d) and each row i < m, v = the canonical distance,
  *                lowered to closest[i] when closest is not NULL and
  *                closer; lanes[c * KM_PP_LANES + i % KM_PP_LANES] +=
  *                w[i] * v in double (w NULL: all 1), rows in increasing
  *                order within each lane, so every implementation gives the
  *                same bits.  When newmin is not NULL, also
  *                newmin[c * ldn + i] = v (ldn >= m; with t = 1 newmin may
- *                be closest).  scratch holds KM_ROW_BLOCK * d values.
+ *                be closest).  With sel (not NULL), row i is row sel[i] of
+ *                X, closest and w (gathered); newmin and lanes stay by i.
+ *                scratch holds KM_ROW_BLOCK * d values.
  */
 typedef struct km_kernels_f32 {
     const char *name;

@@ -174,6 +174,42 @@ static void simd_transpose_f32(const float *X, size_t m, size_t d, float *xt)
             xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
 }
 
+/* 16 rows, rp[0 .. 16), into xt[f * 16 + r] (for pp_block), by 8 x 8
+   blocks transposed in registers; the last d % 8 features one value at a
+   time. */
+static inline __attribute__((always_inline)) void
+simd_transpose_rows_f32(const float *const *rp, size_t d, float *xt)
+{
+    const size_t d8 = d / 8 * 8;
+
+    for (size_t rb = 0; rb < 16; rb += 8)
+        for (size_t f = 0; f < d8; f += 8) {
+            __m256 a[8], t[8], u[8];
+
+            for (size_t i = 0; i < 8; i++)
+                a[i] = _mm256_loadu_ps(rp[rb + i] + f);
+            for (size_t i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+                t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+            }
+            for (size_t i = 0; i < 8; i += 4) {
+                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+            }
+            for (size_t i = 0; i < 4; i++) {
+                _mm256_storeu_ps(xt + (f + i) * 16 + rb,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+                _mm256_storeu_ps(xt + (f + i + 4) * 16 + rb,
+                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+            }
+        }
+    for (size_t f = d8; f < d; f++)
+        for (size_t r = 0; r < 16; r++)
+            xt[f * 16 + r] = rp[r][f];
+}
+
 /* k-means++ lane sums (km_kernels.h, pp_block): 16 values of consecutive
    rows, w[0 .. 16) their weights (NULL: 1), added to lanes L[0 .. 8) in
    double, rows 0-7 first, then 8-15. */
@@ -342,6 +378,37 @@ static void simd_transpose_f64(const double *X, size_t m, size_t d, double *xt)
     for (size_t f = 0; f < d; f++)
         for (size_t r = f < d4 ? m4 : 0; r < m; r++)
             xt[f * KM_ROW_BLOCK + r] = X[r * d + f];
+}
+
+/* 8 rows, rp[0 .. 8), into xt[f * 8 + r], by 4 x 4 blocks. */
+static inline __attribute__((always_inline)) void
+simd_transpose_rows_f64(const double *const *rp, size_t d, double *xt)
+{
+    const size_t d4 = d / 4 * 4;
+
+    for (size_t rb = 0; rb < 8; rb += 4)
+        for (size_t f = 0; f < d4; f += 4) {
+            const __m256d r0 = _mm256_loadu_pd(rp[rb] + f);
+            const __m256d r1 = _mm256_loadu_pd(rp[rb + 1] + f);
+            const __m256d r2 = _mm256_loadu_pd(rp[rb + 2] + f);
+            const __m256d r3 = _mm256_loadu_pd(rp[rb + 3] + f);
+            const __m256d t0 = _mm256_unpacklo_pd(r0, r1);
+            const __m256d t1 = _mm256_unpackhi_pd(r0, r1);
+            const __m256d t2 = _mm256_unpacklo_pd(r2, r3);
+            const __m256d t3 = _mm256_unpackhi_pd(r2, r3);
+
+            _mm256_storeu_pd(xt + f * 8 + rb,
+                             _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(xt + (f + 1) * 8 + rb,
+                             _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(xt + (f + 2) * 8 + rb,
+                             _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(xt + (f + 3) * 8 + rb,
+                             _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+    for (size_t f = d4; f < d; f++)
+        for (size_t r = 0; r < 8; r++)
+            xt[f * 8 + r] = rp[r][f];
 }
 
 /* As simd_pp_add_f32: 8 values of consecutive rows into lanes 0-7. */

@@ -166,13 +166,13 @@ static void FN(ref_row_dists)(const REAL *X, size_t m, const REAL *Ct,
 }
 
 /* k-means++ potentials, candidate by candidate (km_kernels.h). */
-static void FN(ref_pp_block)(const REAL *X, size_t m, size_t d,
-                             const REAL *cand, size_t t, const REAL *closest,
-                             const REAL *w, REAL *newmin, size_t ldn,
-                             double *lanes, REAL *scratch)
+static void FN(ref_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
+                             size_t d, const REAL *cand, size_t t,
+                             const REAL *closest, const REAL *w, REAL *newmin,
+                             size_t ldn, double *lanes, REAL *scratch)
 {
     (void)scratch;
-    FN(km_pp_rows)(X, 0, m, d, cand, t, closest, w, newmin, ldn, lanes);
+    FN(km_pp_rows)(X, sel, 0, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }
 
 #ifdef KM_HAVE_BLAS

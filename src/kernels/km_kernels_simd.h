@@ -42,13 +42,14 @@ void km_simd_row_dists_f32(const float *X, size_t m, const float *Ct, size_t kp,
 void km_simd_row_dists_f64(const double *X, size_t m, const double *Ct,
                            size_t kp, size_t d, size_t k, double *out);
 
-void km_simd_pp_block_f32(const float *X, size_t m, size_t d, const float *cand,
-                          size_t t, const float *closest, const float *w,
-                          float *newmin, size_t ldn, double *lanes,
-                          float *scratch);
-void km_simd_pp_block_f64(const double *X, size_t m, size_t d,
-                          const double *cand, size_t t, const double *closest,
-                          const double *w, double *newmin, size_t ldn,
-                          double *lanes, double *scratch);
+void km_simd_pp_block_f32(const float *X, const uint32_t *sel, size_t m,
+                          size_t d, const float *cand, size_t t,
+                          const float *closest, const float *w, float *newmin,
+                          size_t ldn, double *lanes, float *scratch);
+void km_simd_pp_block_f64(const double *X, const uint32_t *sel, size_t m,
+                          size_t d, const double *cand, size_t t,
+                          const double *closest, const double *w,
+                          double *newmin, size_t ldn, double *lanes,
+                          double *scratch);
 
 #endif

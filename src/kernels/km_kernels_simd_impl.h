@@ -1,14 +1,15 @@
 /*
  * km_kernels_simd_impl.h - the SIMD block kernels, written once over a
  * vector ISA (included by km_kernels_avx2.c with REAL, FN(), the V_*
- * macros of one vector type and five helpers of that type:
+ * macros of one vector type and six helpers of that type:
  * FN(simd_load_rows) (LANES rows of X, row-major, into one vector per
  * feature), FN(simd_put_labels) (store LANES labels, return how many
  * differ from those there before), FN(simd_load4) (four values as doubles)
  * and FN(simd_row_chunk) (chunk q of a row's accumulation slots as
  * doubles: four features, or the last ones then the weight slot's 1 then
- * zeros; see km_accum_local) and FN(simd_transpose) (m rows into
- * xt[f * KM_ROW_BLOCK + r])).
+ * zeros; see km_accum_local), FN(simd_transpose) (m rows into
+ * xt[f * ld + r]) and FN(simd_transpose_rows) (2 LANES rows given by
+ * pointers into xt[f * 2 LANES + r])).
  *
  * Assignment: LANES rows are processed at once, one per vector lane: the
  * rows are loaded and transposed in registers, then for each center the
@@ -517,8 +518,9 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
 }
 
 /*
- * k-means++ potentials (pp_block in km_kernels.h).  The rows are
- * transposed into scratch; then 2 LANES rows (one per lane) meet J
+ * k-means++ potentials (pp_block in km_kernels.h).  2 LANES rows at a
+ * time (consecutive, or gathered through sel) are transposed into
+ * scratch; then those rows (one per lane) meet J
  * candidates at a time, each lane summing its canonical distance in
  * feature order as the reference does (no FMA), so the distances are the
  * reference's bits; the minima with closest go to the lane sums in row
@@ -540,8 +542,8 @@ FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
         sb[j] = sa[j];
     }
     for (size_t f = 0; f < d; f++) {
-        const V xa = V_LOADU(xt + f * KM_ROW_BLOCK + r0);
-        const V xb = V_LOADU(xt + f * KM_ROW_BLOCK + r0 + LANES);
+        const V xa = V_LOADU(xt + f * 2 * LANES);
+        const V xb = V_LOADU(xt + f * 2 * LANES + LANES);
 
         for (size_t j = 0; j < J; j++) {
             const V cf = V_SET1(cand[j * d + f]);
@@ -563,34 +565,53 @@ FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
     }
 }
 
-void FN(km_simd_pp_block)(const REAL *X, size_t m, size_t d, const REAL *cand,
-                          size_t t, const REAL *closest, const REAL *w,
-                          REAL *newmin, size_t ldn, double *lanes,
-                          REAL *scratch)
+void FN(km_simd_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
+                          size_t d, const REAL *cand, size_t t,
+                          const REAL *closest, const REAL *w, REAL *newmin,
+                          size_t ldn, double *lanes, REAL *scratch)
 {
     const size_t mv = m / (2 * LANES) * (2 * LANES);
     const size_t groups = (t + KM_PP_J - 1) / KM_PP_J;
+    const size_t bytes = d * sizeof(REAL);
 
-    if (mv > 0)
-        FN(simd_transpose)(X, mv, d, scratch);
     for (size_t r0 = 0; r0 < mv; r0 += 2 * LANES) {
-        const V inf = V_SET1((REAL)INFINITY);
-        const V ca = closest != NULL ? V_LOADU(closest + r0) : inf;
-        const V cb = closest != NULL ? V_LOADU(closest + r0 + LANES) : inf;
-        const REAL *wr = w != NULL ? w + r0 : NULL;
-        /* The rows after these m (the caller's next call, contiguous) are
-           fetched while these are computed, 2 LANES rows' worth of cache
-           lines a step, so that memory and arithmetic overlap (a prefetch
-           past the data's end is harmless: hence an integer address). */
-        const uintptr_t nx = (uintptr_t)X + (m + r0) * d * sizeof(REAL);
+        const REAL *rp[2 * LANES];
+        REAL cl[2 * LANES], wl[2 * LANES];
+        V ca, cb;
 
-        for (size_t q = 0; q < 2 * LANES * d * sizeof(REAL); q += 64)
-            __builtin_prefetch((const void *)(nx + q));
+        for (size_t l = 0; l < 2 * LANES; l++) {
+            const size_t i = sel != NULL ? (size_t)sel[r0 + l] : r0 + l;
+
+            rp[l] = X + i * d;
+            cl[l] = closest != NULL ? closest[i] : (REAL)INFINITY;
+            wl[l] = w != NULL ? w[i] : (REAL)1;
+        }
+        /* The next 2 LANES rows are fetched while these are computed, so
+           that memory and arithmetic overlap; contiguous rows, also past
+           m (the caller's next call; a prefetch past the data's end is
+           harmless: hence an integer address). */
+        if (sel == NULL) {
+            const uintptr_t nx = (uintptr_t)X + (m + r0) * bytes;
+
+            for (size_t q = 0; q < 2 * LANES * bytes; q += 64)
+                __builtin_prefetch((const void *)(nx + q));
+        } else {
+            for (size_t l = r0 + 2 * LANES; l < r0 + 4 * LANES && l < m; l++)
+                for (size_t q = 0; q < bytes; q += 64)
+                    __builtin_prefetch((const char *)(X + sel[l] * d) + q);
+        }
+        /* these rows transposed, feature f at scratch + f * 2 LANES: a
+           few contiguous cache lines (a whole block transposed at once,
+           KM_ROW_BLOCK values apart, thrashed the L1 cache) */
+        FN(simd_transpose_rows)(rp, d, scratch);
+        ca = V_LOADU(cl);
+        cb = V_LOADU(cl + LANES);
 
         for (size_t g = 0, c0 = 0; g < groups; g++) {
             const size_t left = groups - g;
             const size_t J = (t - c0 + left - 1) / left;
             const REAL *cg = cand + c0 * d;
+            const REAL *wr = w != NULL ? wl : NULL;
             double *L = lanes + c0 * KM_PP_LANES;
             REAL *nm = newmin != NULL ? newmin + c0 * ldn : NULL;
 
@@ -611,5 +632,5 @@ void FN(km_simd_pp_block)(const REAL *X, size_t m, size_t d, const REAL *cand,
             c0 += J;
         }
     }
-    FN(km_pp_rows)(X, mv, m, d, cand, t, closest, w, newmin, ldn, lanes);
+    FN(km_pp_rows)(X, sel, mv, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }

@@ -777,10 +777,94 @@ static void test_row_dists_agrees(void **state)
     }
 }
 
+/* k-means++ skips only rows that no candidate can bring closer: the same
+   centers with and without the pruning, in both precisions, with weights
+   (some zero) and far from the origin; the same for 1 and 3 threads; and
+   it does skip rows on clustered data. */
+static void test_kmeanspp_pruning_exact(void **state)
+{
+    const size_t n = 3000, d = 4;
+
+    (void)state;
+    for (int var = 0; var < 6; var++) {
+        const size_t k = var % 2 ? 60 : 25; /* more centers than blobs */
+        const int trials = 2 + (int)log((double)k);
+        double *X = td_blobs(n, d, 25, 0.6, 700 + (uint64_t)var);
+        double *w = malloc(n * sizeof *w), *C[3];
+        float *Xf, *wf, *Cf[3];
+        int64_t idx[3][60];
+        double comp[3];
+
+        for (size_t i = 0; i < n; i++)
+            w[i] = i % 17 == 0 ? 0.0 : 0.5 + (double)(i % 5);
+        if (var >= 4)
+            for (size_t i = 0; i < n * d; i++)
+                X[i] += 1e4;
+        Xf = td_to_f32(X, n * d);
+        wf = td_to_f32(w, n);
+        for (int prec = 0; prec < 2; prec++) {
+            /* runs: no pruning (1 thread), pruning (1 and 3 threads) */
+            for (int run = 0; run < 3; run++) {
+                const int threads = run == 2 ? 3 : 1;
+                const int weighted = var == 2 || var == 3;
+                km_rng r;
+
+                km_rng_seed(&r, 40 + (uint64_t)var);
+                if (prec == 0) {
+                    km_problem_f64 p;
+
+                    C[run] = malloc(k * d * sizeof **C);
+                    assert_int_equal(
+                        km_problem_setup_f64(&p, X, n, d, weighted ? w : NULL,
+                                             k, threads, KM_KERNEL_AUTO),
+                        KM_OK);
+                    assert_int_equal(km_init_kmeanspp_prune_f64(
+                                         &p, &r, trials, C[run], idx[run],
+                                         run > 0, &comp[run]),
+                                     KM_OK);
+                    km_problem_release_f64(&p);
+                } else {
+                    km_problem_f32 p;
+
+                    Cf[run] = malloc(k * d * sizeof **Cf);
+                    assert_int_equal(
+                        km_problem_setup_f32(&p, Xf, n, d, weighted ? wf : NULL,
+                                             k, threads, KM_KERNEL_AUTO),
+                        KM_OK);
+                    assert_int_equal(km_init_kmeanspp_prune_f32(
+                                         &p, &r, trials, Cf[run], idx[run],
+                                         run > 0, &comp[run]),
+                                     KM_OK);
+                    km_problem_release_f32(&p);
+                }
+            }
+            for (int run = 1; run < 3; run++) {
+                assert_memory_equal(idx[0], idx[run], k * sizeof idx[0][0]);
+                if (prec == 0)
+                    assert_memory_equal(C[0], C[run], k * d * sizeof **C);
+                else
+                    assert_memory_equal(Cf[0], Cf[run], k * d * sizeof **Cf);
+            }
+            for (size_t c = 0; c < k && var == 2; c++) /* weight 0: never */
+                assert_true(w[idx[1][c]] > 0);
+            assert_true(comp[0] == (double)n * (double)(k - 1));
+            assert_true(comp[1] == comp[2]);
+            assert_true(comp[1] < 0.6 * comp[0]); /* it prunes */
+            for (int run = 0; run < 3; run++)
+                free(prec == 0 ? (void *)C[run] : (void *)Cf[run]);
+        }
+        free(X);
+        free(w);
+        free(Xf);
+        free(wf);
+    }
+}
+
 /* The AVX2 k-means++ potentials equal the reference's bit for bit (lane
-   sums and minima), with and without weights and current distances, for
-   row counts with and without a scalar tail and 1 to 9 candidates; and the
-   lane sums are the plain sums (long double, within rounding). */
+   sums and minima), with and without weights, current distances and
+   gathered rows (sel), for row counts with and without a scalar tail and
+   1 to 9 candidates; and the lane sums are the plain sums (long double,
+   within rounding). */
 static void test_pp_block_agrees(void **state)
 {
     static const size_t pp_shapes[][3] = {
@@ -808,6 +892,7 @@ static void test_pp_block_agrees(void **state)
         double *sc = malloc(KM_ROW_BLOCK * d * 8);
         float *scf = malloc(KM_ROW_BLOCK * d * 4);
         double la[9 * KM_PP_LANES], lb[9 * KM_PP_LANES];
+        uint32_t *sel = malloc(m * sizeof *sel);
         km_rng r;
 
         km_rng_seed(&r, 300 + sh);
@@ -825,14 +910,17 @@ static void test_pp_block_agrees(void **state)
             w[i] = 0.25 + td_normal(&r) * td_normal(&r);
             wf[i] = (float)w[i];
         }
-        for (int mode = 0; mode < 4; mode++) {
-            const int weighted = mode & 1, with_cl = mode >> 1;
+        for (size_t i = 0; i < m; i++) /* rows out of order, repeated */
+            sel[i] = (uint32_t)((i * 7 + 3) % m);
+        for (int mode = 0; mode < 8; mode++) {
+            const int weighted = mode & 1, with_cl = (mode >> 1) & 1;
+            const uint32_t *sl = mode >> 2 ? sel : NULL;
 
             for (size_t i = 0; i < t * KM_PP_LANES; i++)
                 la[i] = lb[i] = (double)i; /* they accumulate */
-            r64.pp_block(X, m, d, cand, t, with_cl ? cl : NULL,
+            r64.pp_block(X, sl, m, d, cand, t, with_cl ? cl : NULL,
                          weighted ? w : NULL, na, m, la, sc);
-            s64.pp_block(X, m, d, cand, t, with_cl ? cl : NULL,
+            s64.pp_block(X, sl, m, d, cand, t, with_cl ? cl : NULL,
                          weighted ? w : NULL, nb, m, lb, sc);
             assert_memory_equal(la, lb, t * KM_PP_LANES * sizeof *la);
             assert_memory_equal(na, nb, t * m * sizeof *na);
@@ -840,13 +928,14 @@ static void test_pp_block_agrees(void **state)
                 long double e = 0, mag = 0;
 
                 for (size_t i = 0; i < m; i++) {
-                    long double v = km_sqdist_f64(X + i * d, cand + c * d, d);
+                    const size_t ri = sl != NULL ? sl[i] : i;
+                    long double v = km_sqdist_f64(X + ri * d, cand + c * d, d);
 
-                    if (with_cl && cl[i] < v)
-                        v = cl[i];
+                    if (with_cl && cl[ri] < v)
+                        v = cl[ri];
                     assert_true(na[c * m + i] == (double)v);
-                    e += (weighted ? w[i] : 1.0L) * v;
-                    mag += fabsl((weighted ? w[i] : 1.0L) * v);
+                    e += (weighted ? w[ri] : 1.0L) * v;
+                    mag += fabsl((weighted ? w[ri] : 1.0L) * v);
                 }
                 for (size_t l = 0; l < KM_PP_LANES; l++)
                     e += (long double)(c * KM_PP_LANES + l);
@@ -860,9 +949,9 @@ static void test_pp_block_agrees(void **state)
             }
             for (size_t i = 0; i < t * KM_PP_LANES; i++)
                 la[i] = lb[i] = 0.0;
-            r32.pp_block(Xf, m, d, candf, t, with_cl ? clf : NULL,
+            r32.pp_block(Xf, sl, m, d, candf, t, with_cl ? clf : NULL,
                          weighted ? wf : NULL, naf, m, la, scf);
-            s32.pp_block(Xf, m, d, candf, t, with_cl ? clf : NULL,
+            s32.pp_block(Xf, sl, m, d, candf, t, with_cl ? clf : NULL,
                          weighted ? wf : NULL, nbf, m, lb, scf);
             assert_memory_equal(la, lb, t * KM_PP_LANES * sizeof *la);
             assert_memory_equal(naf, nbf, t * m * sizeof *naf);
@@ -871,10 +960,11 @@ static void test_pp_block_agrees(void **state)
         memcpy(na, cl, m * sizeof *na);
         memset(la, 0, sizeof la);
         memset(lb, 0, sizeof lb);
-        s64.pp_block(X, m, d, cand, 1, na, NULL, na, m, lb, sc);
-        r64.pp_block(X, m, d, cand, 1, cl, NULL, nb, m, la, sc);
+        s64.pp_block(X, NULL, m, d, cand, 1, na, NULL, na, m, lb, sc);
+        r64.pp_block(X, NULL, m, d, cand, 1, cl, NULL, nb, m, la, sc);
         assert_memory_equal(na, nb, m * sizeof *na);
         assert_memory_equal(la, lb, KM_PP_LANES * sizeof *la);
+        free(sel);
         free(X);
         free(cand);
         free(cl);
@@ -923,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_argmin2_agrees),
         cmocka_unit_test(test_row_dists_agrees),
         cmocka_unit_test(test_pp_block_agrees),
+        cmocka_unit_test(test_kmeanspp_pruning_exact),
         cmocka_unit_test(test_blocking),
     };
 
