@@ -64,6 +64,18 @@ void km_ws_free(km_workspace *ws)
     km_free(ws);
 }
 
+/* One block's step of km_reduce_blocks: sums += bsums, wsum += bw. */
+static void km_reduce_blocks_add(const double *bsums, const double *bw,
+                                 size_t k, size_t d, double *sums, double *wsum)
+{
+    const size_t kd = k * d;
+
+    for (size_t t = 0; t < kd; t++)
+        sums[t] += bsums[t];
+    for (size_t j = 0; j < k; j++)
+        wsum[j] += bw[j];
+}
+
 void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
                       size_t k, size_t d, double *sums, double *wsum)
 {
@@ -71,12 +83,8 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 
     memset(sums, 0, kd * sizeof *sums);
     memset(wsum, 0, k * sizeof *wsum);
-    for (size_t b = 0; b < nb; b++) {
-        for (size_t t = 0; t < kd; t++)
-            sums[t] += bsums[b * kd + t];
-        for (size_t j = 0; j < k; j++)
-            wsum[j] += bw[b * k + j];
-    }
+    for (size_t b = 0; b < nb; b++)
+        km_reduce_blocks_add(bsums + b * kd, bw + b * k, k, d, sums, wsum);
 }
 
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
@@ -86,6 +94,15 @@ km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
         return requested;
     return k >= 32 && d <= 64 && n >= 10000 ? KM_ALGO_YINYANG : KM_ALGO_LLOYD;
 }
+
+/* Rows per piece of a pass's labels when they are shared out apart from
+   the blocks (a divisor of KM_ROW_BLOCK and a multiple of KM_XT_PAD), and
+   fewest blocks per thread that do without. */
+#define KM_PIECE        64
+#define KM_SPLIT_BLOCKS 8
+
+_Static_assert(KM_ROW_BLOCK % KM_PIECE == 0 && KM_PIECE % KM_XT_PAD == 0,
+               "pieces within kernel row blocks, whole transposed vectors");
 
 #define REAL     float
 #define FN(name) name##_f32

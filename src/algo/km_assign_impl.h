@@ -84,7 +84,8 @@ typedef struct FN(centers) {
  * are the centers re-checked with the canonical distance: every center
  * whose approximate value is within the bound (all of them when the fused
  * kernel wrote no values).  mind (optional) receives the canonical
- * distance to the chosen center.
+ * distance to the chosen center (the kernel's label_dists, for the whole
+ * block at the end).
  */
 static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
                             size_t r0, size_t m, REAL *D, int32_t *lab,
@@ -100,8 +101,9 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
     if (fused) {
         const REAL *xt = D;
 
-        if (p->xt != NULL) /* r0 is a multiple of KM_ROW_BLOCK */
-            xt = p->xt + (r0 / KM_ROW_BLOCK) * d * KM_ROW_BLOCK;
+        if (p->xt != NULL) /* rows [r0, r0 + m) lie in one chunk */
+            xt = p->xt + (r0 / KM_ROW_BLOCK) * d * KM_ROW_BLOCK +
+                 r0 % KM_ROW_BLOCK;
         else
             p->kern.transpose(p->X + r0 * d, m, d, D);
         p->kern.dot_argmin2(xt, m, d, C, cn, k, bests, v1s, v2s);
@@ -130,8 +132,6 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
                     e = D[j];
                     best = j;
                 }
-            if (mind != NULL)
-                mind[r] = e;
         } else if (b2 <= b1 + margin) {
             const size_t b = best;
             const REAL limit = b1 + margin;
@@ -148,13 +148,56 @@ static void FN(assign_gemm)(const FN(km_problem) * p, const FN(centers) * cs,
                     best = j;
                 }
             }
-            if (mind != NULL)
-                mind[r] = e;
-        } else if (mind != NULL) {
-            mind[r] = FN(km_sqdist)(x, C + best * d, d);
         }
         lab[r] = (int32_t)best;
     }
+    if (mind != NULL)
+        p->kern.label_dists(p->X + r0 * d, m, d, C, lab, mind);
+}
+
+/* Labels of rows [r0, r0 + m) (m <= KM_ROW_BLOCK, within one kernel row
+   block), in place; mb (optional) receives their distances.  Returns how
+   many labels changed. */
+static size_t FN(label_rows)(const FN(km_problem) * p, const FN(centers) * cs,
+                             size_t r0, size_t m, REAL *D, int32_t *labels,
+                             REAL *mb)
+{
+    size_t ch = 0;
+    int32_t lab[KM_ROW_BLOCK];
+
+    if (p->kern.assign_block != NULL) /* the kernel counts the changes */
+        return p->kern.assign_block(p->X + r0 * p->d, m, p->d, cs->C, p->k,
+                                    labels + r0, mb);
+    FN(assign_gemm)(p, cs, r0, m, D, lab, mb);
+    for (size_t r = 0; r < m; r++)
+        ch += labels[r0 + r] != lab[r];
+    memcpy(labels + r0, lab, m * sizeof *lab);
+    return ch;
+}
+
+/* The per-block part of a pass after the labels of rows [lo, hi): the
+   weighted sum of the distances md (rows lo .. hi) and the cluster sums,
+   in the order assign_rows gives them. */
+static void FN(block_sums)(const FN(km_problem) * p, size_t lo, size_t hi,
+                           const int32_t *labels, const REAL *md, double *sums,
+                           double *wsum, double *inertia)
+{
+    const size_t d = p->d;
+    double acc = 0.0;
+
+    for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
+        const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
+
+        if (inertia != NULL)
+            for (size_t r = 0; r < m; r++)
+                acc += (p->w ? (double)p->w[r0 + r] : 1.0) *
+                       (double)md[r0 - lo + r];
+        if (sums != NULL)
+            p->kern.accum_block(p->X + r0 * d, m, d, p->w ? p->w + r0 : NULL,
+                                labels + r0, p->k, sums, wsum);
+    }
+    if (inertia != NULL)
+        *inertia = acc;
 }
 
 /*
@@ -172,7 +215,6 @@ static void FN(assign_rows)(const FN(km_problem) * p, const FN(centers) * cs,
 {
     const size_t d = p->d, k = p->k;
     REAL md[KM_ROW_BLOCK];
-    int32_t lab[KM_ROW_BLOCK];
     double acc = 0.0;
     size_t ch = 0;
 
@@ -181,16 +223,7 @@ static void FN(assign_rows)(const FN(km_problem) * p, const FN(centers) * cs,
         /* The distances, where asked for (or needed for the inertia). */
         REAL *mb = mind != NULL ? mind + r0 : inertia != NULL ? md : NULL;
 
-        if (p->kern.assign_block != NULL) {
-            /* Labels in place; the kernel counts the changes. */
-            ch += p->kern.assign_block(p->X + r0 * d, m, d, cs->C, k,
-                                       labels + r0, mb);
-        } else {
-            FN(assign_gemm)(p, cs, r0, m, D, lab, mb);
-            for (size_t r = 0; r < m; r++)
-                ch += labels[r0 + r] != lab[r];
-            memcpy(labels + r0, lab, m * sizeof *lab);
-        }
+        ch += FN(label_rows)(p, cs, r0, m, D, labels, mb);
         if (inertia != NULL)
             for (size_t r = 0; r < m; r++)
                 acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)mb[r];
@@ -217,6 +250,20 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     size_t dsz, kd, kd_nb, ct_sz, d_sz;
     const size_t kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
     const int by_row = p->kern.dot_argmin2 != NULL && p->kern.fast_rows;
+    /* On one thread the blocks run in order, so each block's sums can be
+       added to the total as soon as it is done (the order of
+       km_reduce_blocks: the same bits), from one buffer that stays in
+       cache, instead of nb buffers zeroed and read back. */
+    const int serial = p->n_threads == 1;
+    const size_t nbs = serial ? 1 : nb;
+    /* Few blocks for the threads (small data): the labels go first, by
+       pieces of KM_PIECE rows shared out dynamically, then the blocks'
+       sums (the same per-block order as assign_rows, so the same bits);
+       whole blocks alone would leave threads idle (8 blocks on 2 threads
+       are 4 against 3 and a bit). */
+    const int split = !serial && nb < KM_SPLIT_BLOCKS * (size_t)p->n_threads;
+    const size_t npc = split ? (p->n + KM_PIECE - 1) / KM_PIECE : nb;
+    REAL *md_all = NULL;
     FN(centers) cs;
     int status = KM_ERR_NOMEM;
 
@@ -236,10 +283,18 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     if (p->kern.assign_block == NULL)
         D = km_ws_get(p->ws, 2, d_sz, 0);
     bin = km_ws_get(p->ws, 3, nb * sizeof *bin, 1);
-    bch = km_ws_get(p->ws, 4, nb * sizeof *bch, 1);
+    bch = km_ws_get(p->ws, 4, npc * sizeof *bch, 1);
+    if (split && inertia != NULL && mind == NULL) {
+        md_all = km_ws_get(p->ws, 7, p->n * sizeof *md_all, 0);
+        if (md_all == NULL)
+            goto out;
+    }
+    if (split && mind != NULL)
+        md_all = mind;
     if (accumulate) {
-        bsums = km_ws_get(p->ws, 5, kd_nb, 1);
-        bw = km_ws_get(p->ws, 6, nb * k * sizeof *bw, 1);
+        bsums =
+            km_ws_get(p->ws, 5, serial ? kd * sizeof *bsums : kd_nb, !serial);
+        bw = km_ws_get(p->ws, 6, nbs * k * sizeof *bw, !serial);
     }
     if (cn == NULL || (by_row && Ct == NULL) ||
         (D == NULL && p->kern.assign_block == NULL) || bin == NULL ||
@@ -258,22 +313,59 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     cs.cn_max = cn_max;
     cs.Ct = Ct;
     cs.kp = kp;
+    if (accumulate && serial) {
+        memset(sums, 0, kd * sizeof *sums);
+        memset(wsum, 0, k * sizeof *wsum);
+    }
 
 #pragma omp parallel num_threads(p->n_threads)
     {
         /* A BLAS kernel runs on this thread alone, even when the region is
            inactive (one thread); the setting ends with the region. */
         omp_set_num_threads(1);
+        if (split) {
 #pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nb; b++) {
-            const size_t lo = b * p->blk.rows;
-            const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
-            REAL *Dt = D ? D + (size_t)omp_get_thread_num() * dsz : NULL;
+            for (size_t q = 0; q < npc; q++) {
+                const size_t r0 = q * KM_PIECE;
+                const size_t m = p->n - r0 < KM_PIECE ? p->n - r0 : KM_PIECE;
+                REAL *Dt = D ? D + (size_t)omp_get_thread_num() * dsz : NULL;
 
-            FN(assign_rows)
-            (p, &cs, lo, hi, Dt, labels, changed ? &bch[b] : NULL, mind,
-             accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL,
-             inertia ? &bin[b] : NULL);
+                bch[q] = FN(label_rows)(p, &cs, r0, m, Dt, labels,
+                                        md_all != NULL ? md_all + r0 : NULL);
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (size_t b = 0; b < nb; b++) {
+                const size_t lo = b * p->blk.rows;
+                const size_t hi =
+                    lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+
+                if (accumulate || inertia != NULL)
+                    FN(block_sums)
+                (p, lo, hi, labels, md_all != NULL ? md_all + lo : NULL,
+                 accumulate ? bsums + b * kd : NULL,
+                 accumulate ? bw + b * k : NULL,
+                 inertia != NULL ? &bin[b] : NULL);
+            }
+        } else {
+#pragma omp for schedule(dynamic, 1)
+            for (size_t b = 0; b < nb; b++) {
+                const size_t lo = b * p->blk.rows;
+                const size_t hi =
+                    lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+                REAL *Dt = D ? D + (size_t)omp_get_thread_num() * dsz : NULL;
+                double *bs = accumulate ? bsums + (serial ? 0 : b) * kd : NULL;
+                double *bwb = accumulate ? bw + (serial ? 0 : b) * k : NULL;
+
+                if (accumulate && serial) {
+                    memset(bs, 0, kd * sizeof *bs);
+                    memset(bwb, 0, k * sizeof *bwb);
+                }
+                FN(assign_rows)
+                (p, &cs, lo, hi, Dt, labels, changed ? &bch[b] : NULL, mind, bs,
+                 bwb, inertia ? &bin[b] : NULL);
+                if (accumulate && serial)
+                    km_reduce_blocks_add(bs, bwb, k, d, sums, wsum);
+            }
         }
     }
 
@@ -288,11 +380,11 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     if (changed != NULL) {
         size_t total = 0;
 
-        for (size_t b = 0; b < nb; b++)
+        for (size_t b = 0; b < npc; b++)
             total += bch[b];
         *changed = total;
     }
-    if (accumulate)
+    if (accumulate && !serial)
         km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
     status = KM_OK;
 out:
@@ -310,13 +402,15 @@ double FN(km_inertia)(const FN(km_problem) * p, const REAL *C,
     for (size_t b = 0; b < nb; b++) {
         const size_t lo = b * p->blk.rows;
         const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+        REAL md[KM_ROW_BLOCK];
         double acc = 0.0;
 
-        for (size_t i = lo; i < hi; i++) {
-            const double wi = p->w ? (double)p->w[i] : 1.0;
-            const REAL *c = C + (size_t)labels[i] * d;
+        for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
+            const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
-            acc += wi * (double)FN(km_sqdist)(p->X + i * d, c, d);
+            p->kern.label_dists(p->X + r0 * d, m, d, C, labels + r0, md);
+            for (size_t r = 0; r < m; r++)
+                acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)md[r];
         }
         part[b] = acc;
     }
@@ -390,8 +484,10 @@ static int FN(relocate_empty)(const FN(km_problem) * p, const REAL *C_old,
         return KM_ERR_NOMEM;
     }
 #pragma omp parallel for num_threads(p->n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++)
-        dist[i] = FN(km_sqdist)(p->X + i * d, C_old + (size_t)labels[i] * d, d);
+    for (size_t r0 = 0; r0 < n; r0 += KM_ROW_BLOCK)
+        p->kern.label_dists(p->X + r0 * d,
+                            n - r0 < KM_ROW_BLOCK ? n - r0 : KM_ROW_BLOCK, d,
+                            C_old, labels + r0, dist + r0);
     /* The n_empty farthest rows (a heap whose root is the nearest kept),
        then in far_cmp order: what sorting all n rows would give first. */
     for (size_t i = 0; i < n; i++) {

@@ -142,6 +142,11 @@ typedef void km_pp_block_f64_fn(const double *X, const uint32_t *sel, size_t m,
  *                be closest).  With sel (not NULL), row i is row sel[i] of
  *                X, closest and w (gathered); newmin and lanes stay by i.
  *                scratch holds KM_ROW_BLOCK * d values.
+ *   label_dists  out[i] = canonical distance of row i (m rows of X) to
+ *                center labels[i] of C (the final pass's distances, the
+ *                inertia).
+ * sq_norms gives out[i] = sum over features, in order, of x_if * x_if in
+ * the data's precision (every table the same bits).
  */
 typedef struct km_kernels_f32 {
     const char *name;
@@ -164,6 +169,8 @@ typedef struct km_kernels_f32 {
     km_argmin2_f32_fn *argmin2;
     km_row_dists_f32_fn *row_dists;
     km_pp_block_f32_fn *pp_block;
+    void (*label_dists)(const float *X, size_t m, size_t d, const float *C,
+                        const int32_t *labels, float *out);
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
@@ -187,6 +194,8 @@ typedef struct km_kernels_f64 {
     km_argmin2_f64_fn *argmin2;
     km_row_dists_f64_fn *row_dists;
     km_pp_block_f64_fn *pp_block;
+    void (*label_dists)(const double *X, size_t m, size_t d, const double *C,
+                        const int32_t *labels, double *out);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {

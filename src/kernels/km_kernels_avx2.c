@@ -233,6 +233,28 @@ simd_pp_add_f32(double *L, __m256 va, __m256 vb, const float *w)
         L + 4, _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(L + 4), a1), b1));
 }
 
+/* 8 x 8 values transposed in registers: a[i] = 8 values of row i becomes
+   a[f] = value f of rows 0 .. 7 (for km_kernels_rows_impl.h). */
+static inline __attribute__((always_inline)) void simd_tr_f32(__m256 *a)
+{
+    __m256 t[8], u[8];
+
+    for (size_t i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+    }
+    for (size_t i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        a[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        a[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
 #define REAL                float
 #define FN(name)            name##_f32
 #define LANES               8
@@ -250,6 +272,7 @@ simd_pp_add_f32(double *L, __m256 va, __m256 vb, const float *w)
 #define V_FMADD(a, b, c)    _mm256_fmadd_ps((a), (b), (c))
 #define V_FNMADD(a, b, c)   _mm256_fnmadd_ps((a), (b), (c))
 #include "kernels/km_kernels_simd_impl.h"
+#include "kernels/km_kernels_rows_impl.h"
 #undef REAL
 #undef FN
 #undef LANES
@@ -423,6 +446,20 @@ simd_pp_add_f64(double *L, __m256d va, __m256d vb, const double *w)
     _mm256_storeu_pd(L + 4, _mm256_add_pd(_mm256_loadu_pd(L + 4), vb));
 }
 
+/* As simd_tr_f32, 4 x 4. */
+static inline __attribute__((always_inline)) void simd_tr_f64(__m256d *a)
+{
+    const __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]),
+                  t1 = _mm256_unpackhi_pd(a[0], a[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]),
+                  t3 = _mm256_unpackhi_pd(a[2], a[3]);
+
+    a[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    a[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    a[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    a[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
 #define REAL                double
 #define FN(name)            name##_f64
 #define LANES               4
@@ -440,3 +477,4 @@ simd_pp_add_f64(double *L, __m256d va, __m256d vb, const double *w)
 #define V_FMADD(a, b, c)    _mm256_fmadd_pd((a), (b), (c))
 #define V_FNMADD(a, b, c)   _mm256_fnmadd_pd((a), (b), (c))
 #include "kernels/km_kernels_simd_impl.h"
+#include "kernels/km_kernels_rows_impl.h"

@@ -175,6 +175,14 @@ static void FN(ref_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
     FN(km_pp_rows)(X, sel, 0, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }
 
+/* Each row's canonical distance to its labelled center. */
+static void FN(ref_label_dists)(const REAL *X, size_t m, size_t d,
+                                const REAL *C, const int32_t *labels, REAL *out)
+{
+    for (size_t i = 0; i < m; i++)
+        out[i] = FN(km_sqdist)(X + i * d, C + (size_t)labels[i] * d, d);
+}
+
 #ifdef KM_HAVE_BLAS
 /* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
    caller where needed. */
@@ -248,6 +256,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->argmin2 = FN(ref_argmin2);
     out->row_dists = FN(ref_row_dists);
     out->pp_block = FN(ref_pp_block);
+    out->label_dists = FN(ref_label_dists);
     if (id == KM_KERNEL_REF)
         return; /* all reference: what the fast kernels are tested against */
     if (FN(km_kernels_fast_argmin2)() != NULL) {
@@ -261,6 +270,9 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
            the same bits, for any k and d. */
         out->accum_block = FN(km_simd_accum);
         out->pp_block = FN(km_simd_pp_block); /* the same bits too */
+        /* Lanes over rows, each the reference's sum: the same bits. */
+        out->sq_norms = FN(km_simd_sq_norms);
+        out->label_dists = FN(km_simd_label_dists);
     }
     if (id == KM_KERNEL_DOT || (id == KM_KERNEL_AUTO && FN(km_use_dot)(k, d))) {
         if (out->fast_rows) { /* AVX2 and FMA */

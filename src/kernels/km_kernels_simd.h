@@ -52,4 +52,13 @@ void km_simd_pp_block_f64(const double *X, const uint32_t *sel, size_t m,
                           double *newmin, size_t ldn, double *lanes,
                           double *scratch);
 
+/* sq_norms and label_dists (km_kernels_rows_impl.h). */
+void km_simd_sq_norms_f32(const float *X, size_t m, size_t d, float *out);
+void km_simd_sq_norms_f64(const double *X, size_t m, size_t d, double *out);
+void km_simd_label_dists_f32(const float *X, size_t m, size_t d, const float *C,
+                             const int32_t *labels, float *out);
+void km_simd_label_dists_f64(const double *X, size_t m, size_t d,
+                             const double *C, const int32_t *labels,
+                             double *out);
+
 #endif
