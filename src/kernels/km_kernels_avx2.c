@@ -140,6 +140,28 @@ simd_row_chunk_f32(const float *x, size_t q, size_t d)
     }
 }
 
+/* 8 x 8 values transposed in registers: a[i] = 8 values of row i becomes
+   a[f] = value f of rows 0 .. 7. */
+static inline __attribute__((always_inline)) void simd_tr_f32(__m256 *a)
+{
+    __m256 t[8], u[8];
+
+    for (size_t i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
+    }
+    for (size_t i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        a[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        a[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
 /* Rows X[0 .. m) (d features) into xt[f * KM_ROW_BLOCK + r], by 8 x 8
    blocks transposed in registers; the rest one value at a time. */
 static void simd_transpose_f32(const float *X, size_t m, size_t d, float *xt)
@@ -148,26 +170,13 @@ static void simd_transpose_f32(const float *X, size_t m, size_t d, float *xt)
 
     for (size_t r = 0; r < m8; r += 8)
         for (size_t f = 0; f < d8; f += 8) {
-            __m256 a[8], t[8], u[8];
+            __m256 a[8];
 
             for (size_t i = 0; i < 8; i++)
                 a[i] = _mm256_loadu_ps(X + (r + i) * d + f);
-            for (size_t i = 0; i < 8; i += 2) {
-                t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
-                t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
-            }
-            for (size_t i = 0; i < 8; i += 4) {
-                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-            }
-            for (size_t i = 0; i < 4; i++) {
-                _mm256_storeu_ps(xt + (f + i) * KM_ROW_BLOCK + r,
-                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-                _mm256_storeu_ps(xt + (f + i + 4) * KM_ROW_BLOCK + r,
-                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
-            }
+            simd_tr_f32(a);
+            for (size_t i = 0; i < 8; i++)
+                _mm256_storeu_ps(xt + (f + i) * KM_ROW_BLOCK + r, a[i]);
         }
     for (size_t f = 0; f < d; f++)
         for (size_t r = f < d8 ? m8 : 0; r < m; r++)
@@ -184,26 +193,13 @@ simd_transpose_rows_f32(const float *const *rp, size_t d, float *xt)
 
     for (size_t rb = 0; rb < 16; rb += 8)
         for (size_t f = 0; f < d8; f += 8) {
-            __m256 a[8], t[8], u[8];
+            __m256 a[8];
 
             for (size_t i = 0; i < 8; i++)
                 a[i] = _mm256_loadu_ps(rp[rb + i] + f);
-            for (size_t i = 0; i < 8; i += 2) {
-                t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
-                t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
-            }
-            for (size_t i = 0; i < 8; i += 4) {
-                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-            }
-            for (size_t i = 0; i < 4; i++) {
-                _mm256_storeu_ps(xt + (f + i) * 16 + rb,
-                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
-                _mm256_storeu_ps(xt + (f + i + 4) * 16 + rb,
-                                 _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
-            }
+            simd_tr_f32(a);
+            for (size_t i = 0; i < 8; i++)
+                _mm256_storeu_ps(xt + (f + i) * 16 + rb, a[i]);
         }
     for (size_t f = d8; f < d; f++)
         for (size_t r = 0; r < 16; r++)
@@ -231,28 +227,6 @@ simd_pp_add_f32(double *L, __m256 va, __m256 vb, const float *w)
                      _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(L), a0), b0));
     _mm256_storeu_pd(
         L + 4, _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(L + 4), a1), b1));
-}
-
-/* 8 x 8 values transposed in registers: a[i] = 8 values of row i becomes
-   a[f] = value f of rows 0 .. 7 (for km_kernels_rows_impl.h). */
-static inline __attribute__((always_inline)) void simd_tr_f32(__m256 *a)
-{
-    __m256 t[8], u[8];
-
-    for (size_t i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(a[i], a[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(a[i], a[i + 1]);
-    }
-    for (size_t i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (size_t i = 0; i < 4; i++) {
-        a[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-        a[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
 }
 
 #define REAL                float
@@ -373,6 +347,20 @@ simd_row_chunk_f64(const double *x, size_t q, size_t d)
     }
 }
 
+/* As simd_tr_f32, 4 x 4. */
+static inline __attribute__((always_inline)) void simd_tr_f64(__m256d *a)
+{
+    const __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]),
+                  t1 = _mm256_unpackhi_pd(a[0], a[1]);
+    const __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]),
+                  t3 = _mm256_unpackhi_pd(a[2], a[3]);
+
+    a[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    a[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    a[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    a[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
 /* As simd_transpose_f32, by 4 x 4 blocks. */
 static void simd_transpose_f64(const double *X, size_t m, size_t d, double *xt)
 {
@@ -380,23 +368,13 @@ static void simd_transpose_f64(const double *X, size_t m, size_t d, double *xt)
 
     for (size_t r = 0; r < m4; r += 4)
         for (size_t f = 0; f < d4; f += 4) {
-            const __m256d r0 = _mm256_loadu_pd(X + r * d + f);
-            const __m256d r1 = _mm256_loadu_pd(X + (r + 1) * d + f);
-            const __m256d r2 = _mm256_loadu_pd(X + (r + 2) * d + f);
-            const __m256d r3 = _mm256_loadu_pd(X + (r + 3) * d + f);
-            const __m256d t0 = _mm256_unpacklo_pd(r0, r1);
-            const __m256d t1 = _mm256_unpackhi_pd(r0, r1);
-            const __m256d t2 = _mm256_unpacklo_pd(r2, r3);
-            const __m256d t3 = _mm256_unpackhi_pd(r2, r3);
+            __m256d a[4];
 
-            _mm256_storeu_pd(xt + f * KM_ROW_BLOCK + r,
-                             _mm256_permute2f128_pd(t0, t2, 0x20));
-            _mm256_storeu_pd(xt + (f + 1) * KM_ROW_BLOCK + r,
-                             _mm256_permute2f128_pd(t1, t3, 0x20));
-            _mm256_storeu_pd(xt + (f + 2) * KM_ROW_BLOCK + r,
-                             _mm256_permute2f128_pd(t0, t2, 0x31));
-            _mm256_storeu_pd(xt + (f + 3) * KM_ROW_BLOCK + r,
-                             _mm256_permute2f128_pd(t1, t3, 0x31));
+            for (size_t i = 0; i < 4; i++)
+                a[i] = _mm256_loadu_pd(X + (r + i) * d + f);
+            simd_tr_f64(a);
+            for (size_t i = 0; i < 4; i++)
+                _mm256_storeu_pd(xt + (f + i) * KM_ROW_BLOCK + r, a[i]);
         }
     for (size_t f = 0; f < d; f++)
         for (size_t r = f < d4 ? m4 : 0; r < m; r++)
@@ -411,23 +389,13 @@ simd_transpose_rows_f64(const double *const *rp, size_t d, double *xt)
 
     for (size_t rb = 0; rb < 8; rb += 4)
         for (size_t f = 0; f < d4; f += 4) {
-            const __m256d r0 = _mm256_loadu_pd(rp[rb] + f);
-            const __m256d r1 = _mm256_loadu_pd(rp[rb + 1] + f);
-            const __m256d r2 = _mm256_loadu_pd(rp[rb + 2] + f);
-            const __m256d r3 = _mm256_loadu_pd(rp[rb + 3] + f);
-            const __m256d t0 = _mm256_unpacklo_pd(r0, r1);
-            const __m256d t1 = _mm256_unpackhi_pd(r0, r1);
-            const __m256d t2 = _mm256_unpacklo_pd(r2, r3);
-            const __m256d t3 = _mm256_unpackhi_pd(r2, r3);
+            __m256d a[4];
 
-            _mm256_storeu_pd(xt + f * 8 + rb,
-                             _mm256_permute2f128_pd(t0, t2, 0x20));
-            _mm256_storeu_pd(xt + (f + 1) * 8 + rb,
-                             _mm256_permute2f128_pd(t1, t3, 0x20));
-            _mm256_storeu_pd(xt + (f + 2) * 8 + rb,
-                             _mm256_permute2f128_pd(t0, t2, 0x31));
-            _mm256_storeu_pd(xt + (f + 3) * 8 + rb,
-                             _mm256_permute2f128_pd(t1, t3, 0x31));
+            for (size_t i = 0; i < 4; i++)
+                a[i] = _mm256_loadu_pd(rp[rb + i] + f);
+            simd_tr_f64(a);
+            for (size_t i = 0; i < 4; i++)
+                _mm256_storeu_pd(xt + (f + i) * 8 + rb, a[i]);
         }
     for (size_t f = d4; f < d; f++)
         for (size_t r = 0; r < 8; r++)
@@ -444,20 +412,6 @@ simd_pp_add_f64(double *L, __m256d va, __m256d vb, const double *w)
     }
     _mm256_storeu_pd(L, _mm256_add_pd(_mm256_loadu_pd(L), va));
     _mm256_storeu_pd(L + 4, _mm256_add_pd(_mm256_loadu_pd(L + 4), vb));
-}
-
-/* As simd_tr_f32, 4 x 4. */
-static inline __attribute__((always_inline)) void simd_tr_f64(__m256d *a)
-{
-    const __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]),
-                  t1 = _mm256_unpackhi_pd(a[0], a[1]);
-    const __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]),
-                  t3 = _mm256_unpackhi_pd(a[2], a[3]);
-
-    a[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-    a[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-    a[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-    a[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
 #define REAL                double
