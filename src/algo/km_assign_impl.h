@@ -175,15 +175,15 @@ static size_t FN(label_rows)(const FN(km_problem) * p, const FN(centers) * cs,
     return ch;
 }
 
-/* The per-block part of a pass after the labels of rows [lo, hi): the
-   weighted sum of the distances md (rows lo .. hi) and the cluster sums,
-   in the order assign_rows gives them. */
+/* The part of a pass after the labels of rows [lo, hi): the weighted
+   distances md (rows lo .. hi) added to *inertia in row order, and the
+   rows to the cluster sums, by kernel row blocks. */
 static void FN(block_sums)(const FN(km_problem) * p, size_t lo, size_t hi,
                            const int32_t *labels, const REAL *md, double *sums,
                            double *wsum, double *inertia)
 {
     const size_t d = p->d;
-    double acc = 0.0;
+    double acc = inertia != NULL ? *inertia : 0.0;
 
     for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
         const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
@@ -213,7 +213,6 @@ static void FN(assign_rows)(const FN(km_problem) * p, const FN(centers) * cs,
                             size_t *changed, REAL *mind, double *sums,
                             double *wsum, double *inertia)
 {
-    const size_t d = p->d, k = p->k;
     REAL md[KM_ROW_BLOCK];
     double acc = 0.0;
     size_t ch = 0;
@@ -224,12 +223,8 @@ static void FN(assign_rows)(const FN(km_problem) * p, const FN(centers) * cs,
         REAL *mb = mind != NULL ? mind + r0 : inertia != NULL ? md : NULL;
 
         ch += FN(label_rows)(p, cs, r0, m, D, labels, mb);
-        if (inertia != NULL)
-            for (size_t r = 0; r < m; r++)
-                acc += (p->w ? (double)p->w[r0 + r] : 1.0) * (double)mb[r];
-        if (sums != NULL)
-            p->kern.accum_block(p->X + r0 * d, m, d, p->w ? p->w + r0 : NULL,
-                                labels + r0, k, sums, wsum);
+        FN(block_sums)
+        (p, r0, r0 + m, labels, mb, sums, wsum, inertia != NULL ? &acc : NULL);
     }
     if (inertia != NULL)
         *inertia = acc;

@@ -8,20 +8,28 @@
    too. */
 #define KM_PP_ITEM (4 * KM_ROW_BLOCK)
 
+/* A set of KM_PP_LANES lane sums added in order. */
+static double FN(pp_lanes_sum)(const double *L)
+{
+    double s = 0.0;
+
+    for (size_t l = 0; l < KM_PP_LANES; l++)
+        s += L[l];
+    return s;
+}
+
 /* The potential sum_i w_i D_i of rows [lo, hi), row i into lane
    (i - lo) % KM_PP_LANES in row order, the lanes then added in order: the
    bits pp_block's lanes give. */
 static double FN(pp_item_pot)(const FN(km_problem) * p, const REAL *D,
                               size_t lo, size_t hi)
 {
-    double L[KM_PP_LANES] = {0}, s = 0.0;
+    double L[KM_PP_LANES] = {0};
 
     for (size_t i = lo; i < hi; i++)
         L[(i - lo) % KM_PP_LANES] +=
             (p->w != NULL ? (double)p->w[i] : 1.0) * (double)D[i];
-    for (size_t l = 0; l < KM_PP_LANES; l++)
-        s += L[l];
-    return s;
+    return FN(pp_lanes_sum)(L);
 }
 
 /*
@@ -187,15 +195,13 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
         const size_t th = (size_t)omp_get_thread_num();
         const size_t lo = it * KM_PP_ITEM;
         const size_t hi = lo + KM_PP_ITEM < n ? lo + KM_PP_ITEM : n;
-        double *L = lanes + th * t * KM_PP_LANES, s = 0.0;
+        double *L = lanes + th * t * KM_PP_LANES;
 
         memset(L, 0, KM_PP_LANES * sizeof *L);
         p->kern.pp_block(p->X + lo * d, NULL, hi - lo, d, C, 1, NULL,
                          p->w != NULL ? p->w + lo : NULL, D + lo, hi - lo, L,
                          scratch + th * KM_ROW_BLOCK * d);
-        for (size_t l = 0; l < KM_PP_LANES; l++)
-            s += L[l];
-        ipot[it] = s;
+        ipot[it] = FN(pp_lanes_sum)(L);
     }
 
     for (size_t c = 1; c < k; c++) {
@@ -249,13 +255,8 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
                 p->kern.pp_block(p->X + lo * d, s, m, d, cand, t, D + lo,
                                  p->w != NULL ? p->w + lo : NULL, vbuf + t * lo,
                                  m, L, scratch + th * KM_ROW_BLOCK * d);
-            for (size_t j = 0; j < t; j++) {
-                double g = 0.0;
-
-                for (size_t l = 0; l < KM_PP_LANES; l++)
-                    g += L[j * KM_PP_LANES + l];
-                pot[it * t + j] = g;
-            }
+            for (size_t j = 0; j < t; j++)
+                pot[it * t + j] = FN(pp_lanes_sum)(L + j * KM_PP_LANES);
         }
         for (size_t it = 0; it < nit && computed != NULL; it++)
             *computed += (double)nsel[it];
