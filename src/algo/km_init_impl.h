@@ -86,7 +86,7 @@ static size_t FN(pp_draw)(const FN(km_problem) * p, const REAL *D,
  * The pruning test.  A row x whose nearest chosen center a is at squared
  * distance D cannot come closer to a candidate c when |c - a| >= 2 sqrt(D)
  * (triangle inequality).  The test allows for the rounding of the three
- * canonical distances involved (relative error below eps = (d + 2) u,
+ * distances involved (km_sqdist_fma: relative error below eps = (d + 2) u,
  * absolute below tiny from underflow): the rows it skips have a computed
  * distance to c of at least D, so skipping changes no minimum.  A row is
  * computed when its distance exceeds pp_threshold of its center's

@@ -521,19 +521,21 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
  * k-means++ potentials (pp_block in km_kernels.h).  2 LANES rows at a
  * time (consecutive, or gathered through sel) are transposed into
  * scratch; then those rows (one per lane) meet J
- * candidates at a time, each lane summing its canonical distance in
- * feature order as the reference does (no FMA), so the distances are the
- * reference's bits; the minima with closest go to the lane sums in row
- * order.  The candidates are split into even groups of at most KM_PP_J.
- * Rows past the last full pair of vectors go through the scalar loop,
- * after the others, which keeps each lane's rows in order.
+ * candidates at a time, each lane summing its distance in feature order
+ * with the reference's fused multiply-adds (km_sqdist_fma), so the
+ * distances are the reference's bits; the minima with closest go to the
+ * lane sums in row order.  The candidates are split into even groups of
+ * at most KM_PP_J.  The last rows of a call go through the vectors too,
+ * their lanes then added one by one in row order (a lane's sequence is
+ * the same wherever it runs; the scalar sequence waits on each
+ * operation).
  */
 #define KM_PP_J 4
 
 static inline __attribute__((always_inline)) void
-FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
-                 size_t J, V ca, V cb, const REAL *w, double *L, REAL *newmin,
-                 size_t ldn)
+FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t rows, size_t d,
+                 const REAL *cand, size_t J, V ca, V cb, const REAL *w,
+                 double *L, REAL *newmin, size_t ldn)
 {
     V sa[KM_PP_J], sb[KM_PP_J];
 
@@ -541,6 +543,7 @@ FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
         sa[j] = V_SET1(0);
         sb[j] = sa[j];
     }
+#pragma GCC unroll 2
     for (size_t f = 0; f < d; f++) {
         const V xa = V_LOADU(xt + f * 2 * LANES);
         const V xb = V_LOADU(xt + f * 2 * LANES + LANES);
@@ -549,14 +552,27 @@ FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t d, const REAL *cand,
             const V cf = V_SET1(cand[j * d + f]);
             const V ta = V_SUB(xa, cf), tb = V_SUB(xb, cf);
 
-            sa[j] = V_ADD(sa[j], V_MUL(ta, ta));
-            sb[j] = V_ADD(sb[j], V_MUL(tb, tb));
+            sa[j] = V_FMADD(ta, ta, sa[j]);
+            sb[j] = V_FMADD(tb, tb, sb[j]);
         }
     }
     for (size_t j = 0; j < J; j++) {
         /* min(closest, v): closest only when strictly smaller */
         const V va = V_MIN(ca, sa[j]), vb = V_MIN(cb, sb[j]);
 
+        if (rows < 2 * LANES) { /* the call's last rows, one by one */
+            REAL v[2 * LANES];
+
+            V_STORE(v, va);
+            V_STORE(v + LANES, vb);
+            for (size_t l = 0; l < rows; l++) {
+                L[j * KM_PP_LANES + l % KM_PP_LANES] +=
+                    (w != NULL ? (double)w[l] : 1.0) * (double)v[l];
+                if (newmin != NULL)
+                    newmin[j * ldn + r0 + l] = v[l];
+            }
+            continue;
+        }
         FN(simd_pp_add)(L + j * KM_PP_LANES, va, vb, w);
         if (newmin != NULL) {
             V_STORE(newmin + j * ldn + r0, va);
@@ -570,17 +586,20 @@ void FN(km_simd_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
                           const REAL *closest, const REAL *w, REAL *newmin,
                           size_t ldn, double *lanes, REAL *scratch)
 {
-    const size_t mv = m / (2 * LANES) * (2 * LANES);
     const size_t groups = (t + KM_PP_J - 1) / KM_PP_J;
     const size_t bytes = d * sizeof(REAL);
 
-    for (size_t r0 = 0; r0 < mv; r0 += 2 * LANES) {
+    for (size_t r0 = 0; r0 < m; r0 += 2 * LANES) {
+        /* the last rows fill their group with copies of their first, whose
+           lanes are then left out */
+        const size_t rows = m - r0 < 2 * LANES ? m - r0 : 2 * LANES;
         const REAL *rp[2 * LANES];
         REAL cl[2 * LANES], wl[2 * LANES];
         V ca, cb;
 
         for (size_t l = 0; l < 2 * LANES; l++) {
-            const size_t i = sel != NULL ? (size_t)sel[r0 + l] : r0 + l;
+            const size_t r = r0 + (l < rows ? l : 0);
+            const size_t i = sel != NULL ? (size_t)sel[r] : r;
 
             rp[l] = X + i * d;
             cl[l] = closest != NULL ? closest[i] : (REAL)INFINITY;
@@ -617,20 +636,23 @@ void FN(km_simd_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
 
             switch (J) {
             case 1:
-                FN(simd_pp_rows)(scratch, r0, d, cg, 1, ca, cb, wr, L, nm, ldn);
+                FN(simd_pp_rows)
+                (scratch, r0, rows, d, cg, 1, ca, cb, wr, L, nm, ldn);
                 break;
             case 2:
-                FN(simd_pp_rows)(scratch, r0, d, cg, 2, ca, cb, wr, L, nm, ldn);
+                FN(simd_pp_rows)
+                (scratch, r0, rows, d, cg, 2, ca, cb, wr, L, nm, ldn);
                 break;
             case 3:
-                FN(simd_pp_rows)(scratch, r0, d, cg, 3, ca, cb, wr, L, nm, ldn);
+                FN(simd_pp_rows)
+                (scratch, r0, rows, d, cg, 3, ca, cb, wr, L, nm, ldn);
                 break;
             default:
-                FN(simd_pp_rows)(scratch, r0, d, cg, 4, ca, cb, wr, L, nm, ldn);
+                FN(simd_pp_rows)
+                (scratch, r0, rows, d, cg, 4, ca, cb, wr, L, nm, ldn);
                 break;
             }
             c0 += J;
         }
     }
-    FN(km_pp_rows)(X, sel, mv, m, d, cand, t, closest, w, newmin, ldn, lanes);
 }

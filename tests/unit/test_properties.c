@@ -929,7 +929,8 @@ static void test_pp_block_agrees(void **state)
 
                 for (size_t i = 0; i < m; i++) {
                     const size_t ri = sl != NULL ? sl[i] : i;
-                    long double v = km_sqdist_f64(X + ri * d, cand + c * d, d);
+                    long double v =
+                        km_sqdist_fma_f64(X + ri * d, cand + c * d, d);
 
                     if (with_cl && cl[ri] < v)
                         v = cl[ri];
