@@ -530,7 +530,7 @@ void FN(km_simd_row_dists)(const REAL *X, size_t m, const REAL *Ct, size_t kp,
  * the same wherever it runs; the scalar sequence waits on each
  * operation).
  */
-#define KM_PP_J 4
+#define KM_PP_J 5
 
 static inline __attribute__((always_inline)) void
 FN(simd_pp_rows)(const REAL *xt, size_t r0, size_t rows, size_t d,
@@ -647,9 +647,13 @@ void FN(km_simd_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
                 FN(simd_pp_rows)
                 (scratch, r0, rows, d, cg, 3, ca, cb, wr, L, nm, ldn);
                 break;
-            default:
+            case 4:
                 FN(simd_pp_rows)
                 (scratch, r0, rows, d, cg, 4, ca, cb, wr, L, nm, ldn);
+                break;
+            default:
+                FN(simd_pp_rows)
+                (scratch, r0, rows, d, cg, 5, ca, cb, wr, L, nm, ldn);
                 break;
             }
             c0 += J;
