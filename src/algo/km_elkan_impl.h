@@ -1,37 +1,36 @@
 /*
  * km_elkan_impl.h - Elkan's algorithm (Elkan, "Using the triangle
  * inequality to accelerate k-means", ICML 2003), written once for both
- * precisions (included by km_elkan.c with REAL, REAL_EPS and FN()).
+ * precisions (included by km_exact.c with REAL, REAL_EPS and FN(), after
+ * km_bounds_impl.h).
  *
  * Each row keeps an upper bound u on the distance to its center and a lower
  * bound l[j] on the distance to every center j; half[a][j] is half the
  * distance between centers a and j.  A center j cannot take row x from its
  * center a when u <= l[j] or u <= half[a][j] (triangle inequality), so its
  * distance is not computed.  The structure follows scikit-learn's
- * _elkan.pyx so that the iterations, stopping and relocation match Lloyd's.
+ * _elkan.pyx; iterations, stopping, relocation and center sums are Lloyd's
+ * (bounds_run in km_bounds_impl.h), so the result is Lloyd's from the same
+ * start.
  *
  * Exactness: see km_bounds_impl.h.
  */
 
 typedef struct FN(elkan_state) {
-    REAL *ub;     /* n upper bounds */
-    REAL *lb;     /* n x k lower bounds */
-    REAL *half;   /* k x k half distances between centers */
-    REAL *next;   /* k: min over j != a of half[a][j] */
-    double scale; /* bound on any distance: twice the data's radius */
-    double moved; /* sum over iterations of the largest center shift */
-    int iter;     /* iterations done, for the slack */
+    REAL *ub;   /* n upper bounds */
+    REAL *lb;   /* n x k lower bounds */
+    REAL *half; /* k x k half distances between centers */
+    REAL *next; /* k: min over j != a of half[a][j] */
 } FN(elkan_state);
 
-/* First labels and bounds (scikit-learn's init_bounds). */
+/* First labels and bounds of rows [lo, hi) (scikit-learn's init_bounds). */
 static void FN(elkan_init_bounds)(const FN(km_problem) * p, const REAL *C,
-                                  FN(elkan_state) * s, int32_t *labels)
+                                  FN(elkan_state) * s, REAL slack, size_t lo,
+                                  size_t hi, int32_t *labels)
 {
-    const size_t n = p->n, k = p->k, d = p->d;
-    const REAL slack = FN(bound_slack)(s->scale, s->moved, s->iter, d);
+    const size_t k = p->k, d = p->d;
 
-#pragma omp parallel for num_threads(p->n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         const REAL *x = p->X + i * d;
         REAL *l = s->lb + i * k;
         size_t best = 0;
@@ -60,21 +59,26 @@ static void FN(elkan_init_bounds)(const FN(km_problem) * p, const REAL *C,
     }
 }
 
-/* One pass over rows [lo, hi): relabel where the bounds allow a change,
-   and accumulate the weighted sums of the new clusters when sums != NULL. */
-static void FN(elkan_rows)(const FN(km_problem) * p, const REAL *C,
-                           FN(elkan_state) * s, REAL slack, size_t lo,
-                           size_t hi, int32_t *labels, double *sums,
-                           double *wsum)
+/* Rows [lo, hi) (bounds_algo.rows): the first labels and bounds when tight,
+   then a relabelling where the bounds allow a change. */
+static size_t FN(elkan_rows)(const FN(km_problem) * p, void *state,
+                             const REAL *C, REAL slack, int tight, size_t b,
+                             size_t lo, size_t hi, int32_t *labels)
 {
+    FN(elkan_state) *s = state;
     const size_t k = p->k, d = p->d;
+    size_t ch = 0;
 
+    (void)b;
+    if (tight)
+        FN(elkan_init_bounds)(p, C, s, slack, lo, hi, labels);
     for (size_t i = lo; i < hi; i++) {
         const REAL *x = p->X + i * d;
         REAL *l = s->lb + i * k;
-        size_t a = (size_t)labels[i];
+        const size_t a0 = (size_t)labels[i];
+        size_t a = a0;
         REAL u = s->ub[i], sq_a = 0;
-        int tight = 0;
+        int exact = 0; /* u is the distance to a */
 
         if (!(u + slack < s->next[a])) {
             for (size_t j = 0; j < k; j++) {
@@ -83,11 +87,11 @@ static void FN(elkan_rows)(const FN(km_problem) * p, const REAL *C,
                 if (j == a || u + slack < l[j] ||
                     u + slack < s->half[a * k + j])
                     continue;
-                if (!tight) {
+                if (!exact) {
                     sq_a = FN(km_sqdist)(x, C + a * d, d);
                     u = (REAL)sqrt((double)sq_a);
                     l[a] = u;
-                    tight = 1;
+                    exact = 1;
                     if (u + slack < l[j] || u + slack < s->half[a * k + j])
                         continue;
                 }
@@ -102,130 +106,64 @@ static void FN(elkan_rows)(const FN(km_problem) * p, const REAL *C,
             }
             labels[i] = (int32_t)a;
             s->ub[i] = u;
+            ch += a != a0;
         }
     }
-    /* The same accumulation as Lloyd's, so both give the same centers. */
-    for (size_t r0 = lo; sums != NULL && r0 < hi; r0 += KM_ROW_BLOCK) {
-        const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
-
-        p->kern.accum_block(p->X + r0 * d, m, d, p->w ? p->w + r0 : NULL,
-                            labels + r0, k, sums, wsum);
-    }
+    return ch;
 }
 
-/* One Elkan pass over all rows, with center sums reduced in block order. */
-static int FN(elkan_pass)(const FN(km_problem) * p, const REAL *C,
-                          FN(elkan_state) * s, int32_t *labels, double *sums,
-                          double *wsum, double *bsums, double *bw)
+/* The bounds moved with the centers (bounds_algo.move). */
+static double FN(elkan_move)(const FN(km_problem) * p, void *state,
+                             const int32_t *labels, const REAL *shift)
 {
-    const size_t k = p->k, d = p->d, kd = k * d, nb = p->blk.n_blocks;
-    const int accumulate = sums != NULL;
-    const REAL slack = FN(bound_slack)(s->scale, s->moved, s->iter, d);
+    FN(elkan_state) *s = state;
+    const size_t n = p->n, k = p->k;
+    double max_shift = 0.0;
 
-    if (accumulate) {
-        memset(bsums, 0, nb * kd * sizeof *bsums);
-        memset(bw, 0, nb * k * sizeof *bw);
-    }
-#pragma omp parallel for num_threads(p->n_threads) schedule(dynamic, 1)
-    for (size_t b = 0; b < nb; b++) {
-        const size_t lo = b * p->blk.rows;
-        const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+#pragma omp parallel for num_threads(p->n_threads) schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        REAL *l = s->lb + i * k;
 
-        FN(elkan_rows)
-        (p, C, s, slack, lo, hi, labels, accumulate ? bsums + b * kd : NULL,
-         accumulate ? bw + b * k : NULL);
+        s->ub[i] += shift[labels[i]];
+        for (size_t j = 0; j < k; j++) {
+            REAL v = l[j] - shift[j];
+            l[j] = v > 0 ? v : 0;
+        }
     }
-    if (accumulate)
-        km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
-    return KM_OK;
+    for (size_t j = 0; j < k; j++)
+        if ((double)shift[j] > max_shift)
+            max_shift = (double)shift[j];
+    return max_shift;
+}
+
+/* The half distances between the centers (bounds_algo.centers). */
+static void FN(elkan_centers)(const FN(km_problem) * p, void *state,
+                              const REAL *C)
+{
+    FN(elkan_state) *s = state;
+
+    FN(center_half_distances)(p, C, s->half, s->next);
 }
 
 int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
                  double tol_abs, const km_progress *prog, int32_t *labels,
                  km_run_result *res)
 {
-    const size_t n = p->n, k = p->k, d = p->d, nb = p->blk.n_blocks;
+    const size_t n = p->n, k = p->k;
     FN(elkan_state) s = {0};
-    int32_t *labels_old = km_malloc_array(n, sizeof *labels_old);
-    REAL *C_new = km_malloc_array(k * d, sizeof *C_new);
-    REAL *shift = km_malloc_array(k, sizeof *shift);
-    double *sums = km_malloc_array(k * d, sizeof *sums);
-    double *wsum = km_malloc_array(k, sizeof *wsum);
-    double *bsums = km_malloc_array(nb, k * d * sizeof *bsums);
-    double *bw = km_malloc_array(nb, k * sizeof *bw);
-    int status = KM_ERR_NOMEM, strict = 0, it;
+    const FN(bounds_algo)
+        algo = {&s, FN(elkan_rows), FN(elkan_move), FN(elkan_centers)};
+    int status = KM_ERR_NOMEM;
 
     if (k == 1) /* no other center to bound against: Lloyd, as sklearn */
-        status = FN(km_lloyd)(p, C, max_iter, tol_abs, prog, labels, res);
+        return FN(km_lloyd)(p, C, max_iter, tol_abs, prog, labels, res);
     s.ub = km_malloc_array(n, sizeof *s.ub);
     s.lb = km_malloc_array(n, k * sizeof *s.lb);
     s.half = km_malloc_array(k, k * sizeof *s.half);
     s.next = km_malloc_array(k, sizeof *s.next);
-    if (k == 1 || labels_old == NULL || C_new == NULL || shift == NULL ||
-        sums == NULL || wsum == NULL || bsums == NULL || bw == NULL ||
-        s.ub == NULL || s.lb == NULL || s.half == NULL || s.next == NULL)
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        labels_old[i] = -1;
-
-    s.scale = FN(bound_scale)(p, C);
-    FN(center_half_distances)(p, C, s.half, s.next);
-    FN(elkan_init_bounds)(p, C, &s, labels);
-
-    for (it = 0; it < max_iter; it++) {
-        double shift_tot, max_shift = 0.0;
-
-        FN(elkan_pass)(p, C, &s, labels, sums, wsum, bsums, bw);
-        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new, shift,
-                                       &shift_tot);
-        if (status != KM_OK)
-            goto out;
-        if (prog != NULL && prog->log != NULL) {
-            km_log_event ev = {KM_LOG_ITER, prog->run,
-                               it + 1,      FN(km_inertia)(p, C, labels),
-                               shift_tot,   NULL};
-            prog->log(prog->user, &ev);
-        }
-        /* Move the bounds with the centers. */
-#pragma omp parallel for num_threads(p->n_threads) schedule(static)
-        for (size_t i = 0; i < n; i++) {
-            REAL *l = s.lb + i * k;
-
-            s.ub[i] += shift[labels[i]];
-            for (size_t j = 0; j < k; j++) {
-                REAL v = l[j] - shift[j];
-                l[j] = v > 0 ? v : 0;
-            }
-        }
-        for (size_t j = 0; j < k; j++)
-            if ((double)shift[j] > max_shift)
-                max_shift = (double)shift[j];
-        s.moved += max_shift;
-        s.iter++;
-        memcpy(C, C_new, k * d * sizeof *C);
-        FN(center_half_distances)(p, C, s.half, s.next);
-        if (memcmp(labels, labels_old, n * sizeof *labels) == 0) {
-            strict = 1;
-            break;
-        }
-        if (shift_tot <= tol_abs)
-            break;
-        memcpy(labels_old, labels, n * sizeof *labels);
-    }
-    res->converged = it < max_iter;
-    res->n_iter = it < max_iter ? it + 1 : max_iter;
-    if (!strict)
-        FN(elkan_pass)(p, C, &s, labels, NULL, NULL, NULL, NULL);
-    res->inertia = FN(km_inertia)(p, C, labels);
-    status = KM_OK;
-out:
-    km_free(labels_old);
-    km_free(C_new);
-    km_free(shift);
-    km_free(sums);
-    km_free(wsum);
-    km_free(bsums);
-    km_free(bw);
+    if (s.ub != NULL && s.lb != NULL && s.half != NULL && s.next != NULL)
+        status =
+            FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
     km_free(s.ub);
     km_free(s.lb);
     km_free(s.half);

@@ -2,7 +2,8 @@
  * km_yinyang_impl.h - the Yinyang algorithm (Y. Ding, Y. Zhao, X. Shen,
  * M. Musuvathi, T. Mytkowicz, "Yinyang K-means: a drop-in replacement of the
  * classic K-means with consistent speedup", ICML 2015), written once for
- * both precisions (included by km_yinyang.c with REAL, REAL_EPS and FN()).
+ * both precisions (included by km_exact.c with REAL, REAL_EPS and FN(),
+ * after km_bounds_impl.h).
  *
  * The centers are split once, at the start, into t groups (about k / 20) by
  * a few K-Means iterations on the initial centers.  Each row keeps an upper
@@ -23,8 +24,9 @@
  * of the kernel.
  *
  * Iterations, stopping, relocation and center sums are Lloyd's
- * (km_lloyd_impl.h), with the center sums made by accum_block over the same
- * blocks and reduced in block order, so the result is Lloyd's from the same
+ * (bounds_run in km_bounds_impl.h), with the center sums made by accum_block
+ * over the same blocks and reduced in block order, so the result is Lloyd's
+ * from the same
  * start, bit for bit and for any thread count.  Exactness: the bounds are
  * tested with the slack of km_bounds_impl.h (every skip is strict by it);
  * the bounds are sqrt of canonical distances or updated by one subtraction
@@ -34,14 +36,15 @@
 
 /* Groups of centers and the per-row bounds. */
 typedef struct FN(yinyang_state) {
-    REAL *ub;       /* n upper bounds */
-    REAL *glb;      /* n global lower bounds (every center but the row's) */
-    REAL *lb;       /* n x t group lower bounds, as of their row's stamp */
-    uint8_t *stamp; /* n: the drift history index lb was last made current */
-    double *cum;    /* (KM_YY_HIST + 1) x t: summed drift of each group */
-    REAL *next;     /* k: half the distance to the nearest other center */
-    REAL *shift;    /* k: the last shifts, applied to the bounds by the pass */
-    REAL *gshift;   /* t: largest shift in each group (last update) */
+    REAL *ub;          /* n upper bounds */
+    REAL *glb;         /* n global lower bounds (every center but the row's) */
+    REAL *lb;          /* n x t group lower bounds, as of their row's stamp */
+    uint8_t *stamp;    /* n: the drift history index lb was last made current */
+    double *cum;       /* (KM_YY_HIST + 1) x t: summed drift of each group */
+    REAL *next;        /* k: half the distance to the nearest other center */
+    const REAL *shift; /* k: the last shifts, applied to the bounds by the
+                          pass (bounds_run's) */
+    REAL *gshift;      /* t: largest shift in each group (last update) */
     REAL max_shift, second_shift; /* last update's two largest shifts */
     size_t arg_max;               /* and the center of the largest */
     size_t hist;                  /* drift history index now */
@@ -53,9 +56,6 @@ typedef struct FN(yinyang_state) {
     REAL *buf;     /* per block: the REAL part of its scratch */
     int32_t *gidx; /* per block: the int32_t part */
     size_t t, kc;
-    double scale; /* bound on any distance */
-    double moved; /* sum over iterations of the largest center shift */
-    int iter;     /* iterations done, for the slack */
 } FN(yinyang_state);
 
 /* Iterations of K-Means on the centers that make the groups. */
@@ -507,64 +507,20 @@ static size_t FN(yinyang_chunk)(const FN(km_problem) * p, const REAL *C,
     return ch;
 }
 
-/* One pass over rows [lo, hi), in kernel row blocks: labels, then (when
-   sums != NULL) the block's center sums while its rows are in cache; the
-   same accum_block calls in the same order as Lloyd's. */
-static void FN(yinyang_rows)(const FN(km_problem) * p, const REAL *C,
-                             FN(yinyang_state) * s, REAL slack, int tight,
-                             size_t lo, size_t hi,
-                             const FN(yinyang_scratch) * w, int32_t *labels,
-                             size_t *changed, double *sums, double *wsum)
+/* Rows [lo, hi) of block b (bounds_algo.rows; tight: first labels, every
+   distance). */
+static size_t FN(yinyang_rows)(const FN(km_problem) * p, void *state,
+                               const REAL *C, REAL slack, int tight, size_t b,
+                               size_t lo, size_t hi, int32_t *labels)
 {
-    const size_t d = p->d;
-    size_t ch = 0;
+    FN(yinyang_state) *s = state;
+    const FN(yinyang_scratch) w = FN(yinyang_scratch_at)(s, p->d, b);
 
-    for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
-        const size_t mr = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
-
-        if (tight) {
-            FN(yinyang_tight)(p, s, r0, r0 + mr, w, labels);
-            ch += mr;
-        } else {
-            ch += FN(yinyang_chunk)(p, C, s, slack, r0, r0 + mr, w, labels);
-        }
-        if (sums != NULL)
-            p->kern.accum_block(p->X + r0 * d, mr, d, p->w ? p->w + r0 : NULL,
-                                labels + r0, p->k, sums, wsum);
+    if (tight) {
+        FN(yinyang_tight)(p, s, lo, hi, &w, labels);
+        return hi - lo;
     }
-    *changed = ch;
-}
-
-/* One pass over all rows; center sums reduced in block order. */
-static void FN(yinyang_pass)(const FN(km_problem) * p, const REAL *C,
-                             FN(yinyang_state) * s, int tight, int32_t *labels,
-                             size_t *changed, double *sums, double *wsum,
-                             double *bsums, double *bw, size_t *bch)
-{
-    const size_t k = p->k, d = p->d, kd = k * d, nb = p->blk.n_blocks;
-    const int accumulate = sums != NULL;
-    const REAL slack = FN(bound_slack)(s->scale, s->moved, s->iter, d);
-
-    if (accumulate) {
-        memset(bsums, 0, nb * kd * sizeof *bsums);
-        memset(bw, 0, nb * k * sizeof *bw);
-    }
-#pragma omp parallel for num_threads(p->n_threads) schedule(dynamic, 1)
-    for (size_t b = 0; b < nb; b++) {
-        const size_t lo = b * p->blk.rows;
-        const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
-
-        const FN(yinyang_scratch) w = FN(yinyang_scratch_at)(s, d, b);
-
-        FN(yinyang_rows)
-        (p, C, s, slack, tight, lo, hi, &w, labels, &bch[b],
-         accumulate ? bsums + b * kd : NULL, accumulate ? bw + b * k : NULL);
-    }
-    *changed = 0;
-    for (size_t b = 0; b < nb; b++)
-        *changed += bch[b];
-    if (accumulate)
-        km_reduce_blocks(bsums, bw, nb, k, d, sums, wsum);
+    return FN(yinyang_chunk)(p, C, s, slack, lo, hi, &w, labels);
 }
 
 /*
@@ -573,29 +529,25 @@ static void FN(yinyang_pass)(const FN(km_problem) * p, const REAL *C,
  * group bounds by the largest shift in their group.  Group bounds move
  * lazily: the drift of each group is summed (in double) in a history, and
  * a row's bounds catch up from their stamp when the row needs them; when
- * the history is full every row catches up and it starts again.
+ * the history is full every row catches up and it starts again
+ * (bounds_algo.move).
  */
-static void FN(yinyang_drift)(const FN(km_problem) * p, FN(yinyang_state) * s)
+static double FN(yinyang_drift)(const FN(km_problem) * p, void *state,
+                                const int32_t *labels, const REAL *shift)
 {
+    FN(yinyang_state) *s = state;
     const size_t n = p->n, k = p->k, t = s->t;
 
-    s->max_shift = s->second_shift = 0;
-    s->arg_max = 0;
+    (void)labels;
+    s->shift = shift;
+    FN(largest_shifts)(shift, k, &s->max_shift, &s->second_shift, &s->arg_max);
     for (size_t g = 0; g < t; g++)
         s->gshift[g] = 0;
     for (size_t j = 0; j < k; j++) {
         const size_t g = (size_t)s->gof[j];
-        const REAL v = s->shift[j];
 
-        if (v > s->gshift[g])
-            s->gshift[g] = v;
-        if (v > s->max_shift) {
-            s->second_shift = s->max_shift;
-            s->max_shift = v;
-            s->arg_max = j;
-        } else if (v > s->second_shift) {
-            s->second_shift = v;
-        }
+        if (shift[j] > s->gshift[g])
+            s->gshift[g] = shift[j];
     }
     if (s->hist == KM_YY_HIST) {
 #pragma omp parallel for num_threads(p->n_threads) schedule(static)
@@ -611,6 +563,18 @@ static void FN(yinyang_drift)(const FN(km_problem) * p, FN(yinyang_state) * s)
     for (size_t g = 0; g < t; g++)
         s->cum[s->hist * t + g] =
             s->cum[(s->hist - 1) * t + g] + (double)s->gshift[g];
+    return (double)s->max_shift;
+}
+
+/* The centers transposed and next (bounds_algo.centers). */
+static void FN(yinyang_centers)(const FN(km_problem) * p, void *state,
+                                const REAL *C)
+{
+    FN(yinyang_state) *s = state;
+    const FN(yinyang_scratch) w0 = FN(yinyang_scratch_at)(s, p->d, 0);
+
+    FN(yinyang_transpose)(s, C, p->d);
+    FN(yinyang_next)(p, s, C, &w0);
 }
 
 int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
@@ -625,20 +589,14 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
        4.92 (medians of 2). */
     const size_t t0 = (k + 10) / 20 > 0 ? (k + 10) / 20 : 1;
     FN(yinyang_state) s = {0};
-    FN(yinyang_scratch) w0;
-    REAL *C_new = km_malloc_array(k * d, sizeof *C_new);
-    double *sums = km_malloc_array(k * d, sizeof *sums);
-    double *wsum = km_malloc_array(k, sizeof *wsum);
-    double *bsums = km_malloc_array(nb, k * d * sizeof *bsums);
-    double *bw = km_malloc_array(nb, k * sizeof *bw);
-    size_t *bch = km_malloc_array(nb, sizeof *bch);
-    int status = KM_ERR_NOMEM, strict = 0, it;
+    const FN(bounds_algo)
+        algo = {&s, FN(yinyang_rows), FN(yinyang_drift), FN(yinyang_centers)};
+    int status = KM_ERR_NOMEM;
 
     if (k == 1) /* no other center to bound against: Lloyd */
-        status = FN(km_lloyd)(p, C, max_iter, tol_abs, prog, labels, res);
+        return FN(km_lloyd)(p, C, max_iter, tol_abs, prog, labels, res);
     s.gof = km_malloc_array(k, sizeof *s.gof);
-    if (k == 1 || C_new == NULL || sums == NULL || wsum == NULL ||
-        bsums == NULL || bw == NULL || bch == NULL || s.gof == NULL)
+    if (s.gof == NULL)
         goto out;
     s.t = FN(yinyang_groups)(C, k, d, t0, s.gof);
     if (s.t == 0)
@@ -650,7 +608,6 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.stamp = km_malloc_array(n, sizeof *s.stamp);
     s.cum = km_calloc_array(KM_YY_HIST + 1, s.t * sizeof *s.cum);
     s.next = km_malloc_array(k, sizeof *s.next);
-    s.shift = km_malloc_array(k, sizeof *s.shift);
     s.gshift = km_malloc_array(s.t, sizeof *s.gshift);
     s.Ct = km_malloc_array(d, s.kc * sizeof *s.Ct);
     s.Cg = km_malloc_array(d, s.kc * sizeof *s.Cg);
@@ -661,71 +618,19 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.gidx =
         km_malloc_array(nb, FN(yinyang_scratch_ints)(s.t) * sizeof *s.gidx);
     if (s.ub == NULL || s.glb == NULL || s.lb == NULL || s.stamp == NULL ||
-        s.cum == NULL || s.next == NULL || s.shift == NULL ||
-        s.gshift == NULL || s.Ct == NULL || s.Cg == NULL || s.col == NULL ||
-        s.goff == NULL || s.buf == NULL || s.gidx == NULL)
+        s.cum == NULL || s.next == NULL || s.gshift == NULL || s.Ct == NULL ||
+        s.Cg == NULL || s.col == NULL || s.goff == NULL || s.buf == NULL ||
+        s.gidx == NULL)
         goto out;
     FN(yinyang_layout)(&s, k);
-
-    s.scale = FN(bound_scale)(p, C);
-    FN(yinyang_transpose)(&s, C, d);
-    w0 = FN(yinyang_scratch_at)(&s, d, 0);
-    FN(yinyang_next)(p, &s, C, &w0);
-    for (it = 0; it < max_iter; it++) {
-        double shift_tot;
-        size_t changed;
-
-        /* The first pass computes every distance (the bounds start
-           tight), so its labels are the first assignment's, as Lloyd's. */
-        FN(yinyang_pass)
-        (p, C, &s, it == 0, labels, &changed, sums, wsum, bsums, bw, bch);
-        status = FN(km_update_centers)(p, C, labels, sums, wsum, C_new, s.shift,
-                                       &shift_tot);
-        if (status != KM_OK)
-            goto out;
-        if (prog != NULL && prog->log != NULL) {
-            km_log_event ev = {KM_LOG_ITER, prog->run,
-                               it + 1,      FN(km_inertia)(p, C, labels),
-                               shift_tot,   NULL};
-            prog->log(prog->user, &ev);
-        }
-        FN(yinyang_drift)(p, &s);
-        s.moved += (double)s.max_shift;
-        s.iter++;
-        memcpy(C, C_new, k * d * sizeof *C);
-        FN(yinyang_transpose)(&s, C, d);
-        FN(yinyang_next)(p, &s, C, &w0);
-        if (it > 0 && changed == 0) {
-            strict = 1;
-            break;
-        }
-        if (shift_tot <= tol_abs)
-            break;
-    }
-    res->converged = it < max_iter;
-    res->n_iter = it < max_iter ? it + 1 : max_iter;
-    if (!strict) {
-        size_t changed;
-
-        FN(yinyang_pass)
-        (p, C, &s, 0, labels, &changed, NULL, NULL, NULL, NULL, bch);
-    }
-    res->inertia = FN(km_inertia)(p, C, labels);
-    status = KM_OK;
+    status = FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
 out:
-    km_free(C_new);
-    km_free(sums);
-    km_free(wsum);
-    km_free(bsums);
-    km_free(bw);
-    km_free(bch);
     km_free(s.ub);
     km_free(s.glb);
     km_free(s.lb);
     km_free(s.stamp);
     km_free(s.cum);
     km_free(s.next);
-    km_free(s.shift);
     km_free(s.gshift);
     km_free(s.Ct);
     km_free(s.Cg);

@@ -1,6 +1,9 @@
 /*
- * km_elkan.c - instantiates Elkan's algorithm for float and double.
+ * km_exact.c - instantiates the exact algorithms for float and double:
+ * Lloyd's (with the iteration loop all four share), then the bound-based
+ * ones, Elkan, Hamerly and Yinyang, over what they share (km_bounds_impl.h).
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,8 +15,11 @@
 #define REAL     float
 #define REAL_EPS FLT_EPSILON
 #define FN(name) name##_f32
+#include "algo/km_lloyd_impl.h"
 #include "algo/km_bounds_impl.h"
 #include "algo/km_elkan_impl.h"
+#include "algo/km_hamerly_impl.h"
+#include "algo/km_yinyang_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef FN
@@ -21,8 +27,11 @@
 #define REAL     double
 #define REAL_EPS DBL_EPSILON
 #define FN(name) name##_f64
+#include "algo/km_lloyd_impl.h"
 #include "algo/km_bounds_impl.h"
 #include "algo/km_elkan_impl.h"
+#include "algo/km_hamerly_impl.h"
+#include "algo/km_yinyang_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef FN
