@@ -8,6 +8,12 @@
    too. */
 #define KM_PP_ITEM (4 * KM_ROW_BLOCK)
 
+/* The end of the item of k-means++ that starts at row lo. */
+static size_t FN(pp_item_end)(size_t lo, size_t n)
+{
+    return lo + KM_PP_ITEM < n ? lo + KM_PP_ITEM : n;
+}
+
 /* A set of KM_PP_LANES lane sums added in order. */
 static double FN(pp_lanes_sum)(const double *L)
 {
@@ -68,9 +74,7 @@ static size_t FN(pp_draw)(const FN(km_problem) * p, const REAL *D,
     }
     last = lo * KM_PP_ITEM;
     s = pre[lo];
-    for (size_t i = lo * KM_PP_ITEM,
-                e = i + KM_PP_ITEM < p->n ? i + KM_PP_ITEM : p->n;
-         i < e; i++) {
+    for (size_t i = lo * KM_PP_ITEM, e = FN(pp_item_end)(i, p->n); i < e; i++) {
         const double v = (p->w != NULL ? (double)p->w[i] : 1.0) * (double)D[i];
 
         if (v > 0)
@@ -205,7 +209,7 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
     for (size_t it = 0; it < nit; it++) {
         const size_t th = (size_t)omp_get_thread_num();
         const size_t lo = it * KM_PP_ITEM;
-        const size_t hi = lo + KM_PP_ITEM < n ? lo + KM_PP_ITEM : n;
+        const size_t hi = FN(pp_item_end)(lo, n);
         double *L = lanes + th * t * KM_PP_LANES;
 
         memset(L, 0, KM_PP_LANES * sizeof *L);
@@ -251,7 +255,7 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
         for (size_t it = 0; it < nit; it++) {
             const size_t th = (size_t)omp_get_thread_num();
             const size_t lo = it * KM_PP_ITEM;
-            const size_t hi = lo + KM_PP_ITEM < n ? lo + KM_PP_ITEM : n;
+            const size_t hi = FN(pp_item_end)(lo, n);
             double *L = lanes + th * t * KM_PP_LANES;
             uint32_t *s = sel + lo;
             size_t m = 0;
@@ -304,8 +308,7 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
                 }
             }
             if (moved)
-                ipot[it] = FN(pp_item_pot)(
-                    p, D, lo, lo + KM_PP_ITEM < n ? lo + KM_PP_ITEM : n);
+                ipot[it] = FN(pp_item_pot)(p, D, lo, FN(pp_item_end)(lo, n));
         }
     }
     status = KM_OK;
