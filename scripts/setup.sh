@@ -7,7 +7,7 @@ set -eu
 # CLI tests (numpy, Pillow), the golden-file scripts (scikit-learn) and,
 # with GNU time, the benchmarks (bench/).
 PKGS="gcc cmake ninja-build pkg-config
-      libopenblas-openmp-dev libjansson-dev libcmocka-dev zlib1g-dev
+      libopenblas-openmp-dev libjansson-dev libcmocka-dev libsimde-dev zlib1g-dev
       libpng-dev libjpeg62-turbo-dev libcairo2-dev fonts-dejavu-core liblinear-dev
       python3 python3-numpy python3-sklearn python3-faiss python3-pil
       python3-matplotlib time"

@@ -162,9 +162,9 @@ out:
 }
 
 /* The column layout: group g has columns goff[g] .. goff[g + 1] - 1, its
-   centers in increasing index, then +inf padding to a multiple of
-   KM_CT_PAD (the row_dists kernel reads whole vectors). */
-static void FN(yinyang_layout)(FN(yinyang_state) * s, size_t k)
+   centers in increasing index, then +inf padding to a multiple of pad
+   (the table's ct_pad: the row_dists kernel reads whole vectors). */
+static void FN(yinyang_layout)(FN(yinyang_state) * s, size_t k, size_t pad)
 {
     size_t c = 0;
 
@@ -173,15 +173,16 @@ static void FN(yinyang_layout)(FN(yinyang_state) * s, size_t k)
         for (size_t j = 0; j < k; j++)
             if ((size_t)s->gof[j] == g)
                 s->col[c++] = (int32_t)j;
-        while (c % KM_CT_PAD != 0)
+        while (c % pad != 0)
             s->col[c++] = -1;
     }
     s->goff[s->t] = c;
     s->kc = c;
 }
 
-/* Columns needed: every group padded to a multiple of KM_CT_PAD. */
-static size_t FN(yinyang_columns)(const int32_t *gof, size_t k, size_t t)
+/* Columns needed: every group padded to a multiple of pad. */
+static size_t FN(yinyang_columns)(const int32_t *gof, size_t k, size_t t,
+                                  size_t pad)
 {
     size_t c = 0;
 
@@ -190,7 +191,7 @@ static size_t FN(yinyang_columns)(const int32_t *gof, size_t k, size_t t)
 
         for (size_t j = 0; j < k; j++)
             m += (size_t)gof[j] == g;
-        c += (m + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
+        c += (m + pad - 1) / pad * pad;
     }
     return c;
 }
@@ -601,7 +602,7 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.t = FN(yinyang_groups)(C, k, d, t0, s.gof);
     if (s.t == 0)
         goto out;
-    s.kc = FN(yinyang_columns)(s.gof, k, s.t);
+    s.kc = FN(yinyang_columns)(s.gof, k, s.t, p->kern.ct_pad);
     s.ub = km_malloc_array(n, sizeof *s.ub);
     s.glb = km_malloc_array(n, sizeof *s.glb);
     s.lb = km_malloc_array(n, s.t * sizeof *s.lb);
@@ -622,7 +623,7 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
         s.Cg == NULL || s.col == NULL || s.goff == NULL || s.buf == NULL ||
         s.gidx == NULL)
         goto out;
-    FN(yinyang_layout)(&s, k);
+    FN(yinyang_layout)(&s, k, p->kern.ct_pad);
     status = FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
 out:
     km_free(s.ub);

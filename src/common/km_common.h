@@ -25,7 +25,10 @@ void *km_malloc_array(size_t n, size_t size);
 void *km_calloc_array(size_t n, size_t size);
 void km_free(void *p);
 
-/* Whether this CPU runs AVX2 code (with fma set: AVX2 and FMA). */
+/* Whether this CPU runs AVX2 code (with fma set: AVX2 and FMA) and the
+   environment variable KMEANS_SIMD allows it (km_cpu.c). */
 int km_cpu_has_avx2(int fma);
+/* Nonzero when the CPU and the OS run AVX-512F (with AVX2 and FMA). */
+int km_cpu_has_avx512(void);
 
 #endif

@@ -147,7 +147,7 @@ typedef void km_pp_block_f64_fn(const double *X, const uint32_t *sel, size_t m,
  *                second smallest (b2), for the near-tie test.
  *   row_dists    out[i * k + j] = canonical squared distance of row i of X
  *                (m rows) to center j, from the centers transposed:
- *                Ct[f * kp + j], kp >= k a multiple of KM_CT_PAD.
+ *                Ct[f * kp + j], kp >= k a multiple of ct_pad.
  *   dot_argmin2  the GEMM form and argmin2 fused (no m x k values written):
  *                for m rows given transposed (xt, as transpose leaves
  *                them), best, b1 and b2 of the values cn[j] - 2 x.c_j,
@@ -181,6 +181,8 @@ typedef struct km_kernels_f32 {
     int exact;
     int fast_rows; /* row_dists is vectorized (beats dist_block for few
                       centers) */
+    size_t ct_pad; /* row_dists reads whole vectors of this many centers:
+                      kp may be any multiple of it (KM_CT_PAD is one) */
     double err_scale;
     void (*sq_norms)(const float *X, size_t m, size_t d, float *out);
     void (*dist_block)(const float *X, size_t m, size_t d, const float *C,
@@ -206,6 +208,8 @@ typedef struct km_kernels_f64 {
     int exact;
     int fast_rows; /* row_dists is vectorized (beats dist_block for few
                       centers) */
+    size_t ct_pad; /* row_dists reads whole vectors of this many centers:
+                      kp may be any multiple of it (KM_CT_PAD is one) */
     double err_scale;
     void (*sq_norms)(const double *X, size_t m, size_t d, double *out);
     void (*dist_block)(const double *X, size_t m, size_t d, const double *C,
@@ -254,9 +258,11 @@ void km_kernels_get_f32(km_kernel_id id, size_t k, size_t d,
 void km_kernels_get_f64(km_kernel_id id, size_t k, size_t d,
                         km_kernels_f64 *out);
 
-/* Column padding of transposed centers (a multiple of every vector's
-   lanes). */
-#define KM_CT_PAD 8
+/* Column padding of transposed centers: a multiple of every table's
+   ct_pad (the lanes of its row_dists: 8 for AVX2, 16 for AVX-512 float).
+   Padding costs memory only, except in Yinyang, which computes its
+   groups' padding and so pads them to the table's ct_pad. */
+#define KM_CT_PAD 16
 
 /* Rows per kernel call: D blocks are KM_ROW_BLOCK x k. */
 #define KM_ROW_BLOCK 256

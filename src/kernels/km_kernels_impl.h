@@ -198,13 +198,20 @@ static void FN(blas_dist_block)(const REAL *X, size_t m, size_t d,
 }
 #endif
 
+/* The widest vectors this CPU runs: AVX-512F, else AVX2 with FMA (the
+   AVX-512 kernels give the AVX2 ones' bits, so the choice changes only
+   the speed). */
 ARGMIN2_FN *FN(km_kernels_fast_argmin2)(void)
 {
+    if (km_cpu_has_avx512())
+        return FN(km_simd_argmin2_x512);
     return km_cpu_has_avx2(1) ? FN(km_simd_argmin2) : NULL;
 }
 
 ROW_DISTS_FN *FN(km_kernels_fast_row_dists)(void)
 {
+    if (km_cpu_has_avx512())
+        return FN(km_simd_row_dists_x512);
     return km_cpu_has_avx2(1) ? FN(km_simd_row_dists) : NULL;
 }
 
@@ -213,8 +220,13 @@ int FN(km_kernels_simd)(FN(km_kernels) * t, size_t k, size_t d)
     (void)k;
     if (!km_cpu_has_avx2(1) || d > KM_SIMD_ASSIGN_MAX_D)
         return 0;
-    t->name = "avx2";
-    t->assign_block = FN(km_simd_assign);
+    if (km_cpu_has_avx512()) {
+        t->name = "avx512";
+        t->assign_block = FN(km_simd_assign_x512);
+    } else {
+        t->name = "avx2";
+        t->assign_block = FN(km_simd_assign);
+    }
     return 1;
 }
 
@@ -246,6 +258,7 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->name = "reference";
     out->exact = 1;
     out->fast_rows = 0;
+    out->ct_pad = 1;
     out->err_scale = 0;
     out->sq_norms = FN(ref_sq_norms);
     out->dist_block = FN(ref_dist_block);
@@ -266,21 +279,28 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         out->argmin2 = FN(km_kernels_fast_argmin2)();
         out->row_dists = FN(km_kernels_fast_row_dists)();
         out->fast_rows = 1;
+        /* the lanes of the vectors row_dists reads (512 or 256 bits) */
+        out->ct_pad = (km_cpu_has_avx512() ? 64 : 32) / sizeof(REAL);
         /* Same order of additions as the reference (km_accum_local), so
            the same bits, for any k and d. */
         out->accum_block = FN(km_simd_accum);
-        out->pp_block = FN(km_simd_pp_block); /* the same bits too */
+        out->pp_block = km_cpu_has_avx512() ? FN(km_simd_pp_block_x512)
+                                            : FN(km_simd_pp_block); /* the
+                                                 same bits too */
         /* Lanes over rows, each the reference's sum: the same bits. */
         out->sq_norms = FN(km_simd_sq_norms);
         out->label_dists = FN(km_simd_label_dists);
     }
     if (id == KM_KERNEL_DOT || (id == KM_KERNEL_AUTO && FN(km_use_dot)(k, d))) {
         if (out->fast_rows) { /* AVX2 and FMA */
-            out->name = "avx2-fma";
+            const int x512 = km_cpu_has_avx512();
+
+            out->name = x512 ? "avx512-fma" : "avx2-fma";
             out->exact = 0;
             out->err_scale = 2.0 * (double)(d + 4) * (double)REAL_EPS;
             out->assign_block = NULL;
-            out->dot_argmin2 = FN(km_simd_dot_argmin2);
+            out->dot_argmin2 =
+                x512 ? FN(km_simd_dot_argmin2_x512) : FN(km_simd_dot_argmin2);
             out->transpose = FN(km_simd_transpose);
 #ifdef KM_HAVE_BLAS
             out->dist_block = FN(blas_dist_block);

@@ -61,4 +61,25 @@ void km_simd_label_dists_f64(const double *X, size_t m, size_t d,
                              const double *C, const int32_t *labels,
                              double *out);
 
+/* The AVX-512F kernels (km_kernels_avx512.c, compiled with -mavx512f):
+   the same contracts and the same bits as the AVX2 ones above.  TAG is
+   x512_f32 or x512_f64 (x512emu_* for the SIMDe build of the tests). */
+#define KM_X512_DECLS(REAL, TAG)                                               \
+    size_t km_simd_assign_##TAG(const REAL *X, size_t m, size_t d,             \
+                                const REAL *C, size_t k, int32_t *labels,      \
+                                REAL *mind);                                   \
+    void km_simd_dot_argmin2_##TAG(const REAL *xt, size_t m, size_t d,         \
+                                   const REAL *C, const REAL *cn, size_t k,    \
+                                   int32_t *best, REAL *b1, REAL *b2);         \
+    void km_simd_argmin2_##TAG(const REAL *D, const REAL *cn, size_t m,        \
+                               size_t k, int32_t *best, REAL *b1, REAL *b2);   \
+    void km_simd_row_dists_##TAG(const REAL *X, size_t m, const REAL *Ct,      \
+                                 size_t kp, size_t d, size_t k, REAL *out);    \
+    void km_simd_pp_block_##TAG(                                               \
+        const REAL *X, const uint32_t *sel, size_t m, size_t d,                \
+        const REAL *cand, size_t t, const REAL *closest, const REAL *w,        \
+        REAL *newmin, size_t ldn, double *lanes, REAL *scratch);
+KM_X512_DECLS(float, x512_f32)
+KM_X512_DECLS(double, x512_f64)
+
 #endif

@@ -1,15 +1,19 @@
 /*
  * km_kernels_simd_impl.h - the SIMD block kernels, written once over a
- * vector ISA (included by km_kernels_avx2.c with REAL, FN(), the V_*
- * macros of one vector type and six helpers of that type:
+ * vector ISA (included by km_kernels_avx2.c and km_kernels_avx512.c with
+ * REAL, FN(), LANES, the vector type V, its comparison-mask type M, the
+ * V_* macros of that type and these helpers of it:
  * FN(simd_load_rows) (LANES rows of X, row-major, into one vector per
  * feature), FN(simd_put_labels) (store LANES labels, return how many
- * differ from those there before), FN(simd_load4) (four values as doubles)
- * and FN(simd_row_chunk) (chunk q of a row's accumulation slots as
- * doubles: four features, or the last ones then the weight slot's 1 then
- * zeros; see km_accum_local), FN(simd_transpose) (m rows into
- * xt[f * ld + r]) and FN(simd_transpose_rows) (2 LANES rows given by
- * pointers into xt[f * 2 LANES + r])).
+ * differ from those there before), FN(simd_transpose_rows) (nr rows given
+ * by pointers into xt[f * nr + r]) and FN(simd_pp_add) (k-means++ lane
+ * sums); and, unless KM_SIMD_ARITH_ONLY is defined, FN(simd_load4) (four
+ * values as doubles), FN(simd_row_chunk) (chunk q of a row's accumulation
+ * slots as doubles: four features, or the last ones then the weight
+ * slot's 1 then zeros; see km_accum_local) and FN(simd_transpose) (m rows
+ * into xt[f * KM_ROW_BLOCK + r]).  KM_SIMD_ARITH_ONLY leaves out the
+ * accumulation and the block transpose (256-bit double vectors and data
+ * movement in any case: the AVX-512 table keeps the AVX2 ones).
  *
  * Assignment: LANES rows are processed at once, one per vector lane: the
  * rows are loaded and transposed in registers, then for each center the
@@ -18,8 +22,9 @@
  * no transposed copy of the data is kept.  Each lane performs exactly the
  * canonical sequence (s = 0; s += (x_f - c_f)^2 in feature order; no FMA),
  * and a strictly smaller distance replaces the best, so labels and
- * distances are bit-for-bit those of the reference kernel.  Rows past the
- * last full pair of vectors go through the scalar loop.
+ * distances are bit-for-bit those of the reference kernel, whatever the
+ * vector width.  Rows past the last full pair of vectors go through the
+ * scalar loop.
  */
 
 /* The vector part for rows [0, m - m % (2 LANES)), d known at each call
@@ -59,7 +64,7 @@ FN(simd_assign_body)(const REAL *X, size_t m, size_t d, const REAL *C, size_t k,
             {
                 /* min(s, best) is s < best ? s : best: the blend by lt,
                    in one instruction (NaN s keeps best, as the blend). */
-                const V lta = V_CMPLT(sa, best_a), ltb = V_CMPLT(sb, best_b);
+                const M lta = V_CMPLT(sa, best_a), ltb = V_CMPLT(sb, best_b);
 
                 best_a = V_MIN(sa, best_a);
                 best_b = V_MIN(sb, best_b);
@@ -127,6 +132,7 @@ size_t FN(km_simd_assign)(const REAL *X, size_t m, size_t d, const REAL *C,
     return ch;
 }
 
+#ifndef KM_SIMD_ARITH_ONLY
 /*
  * Weighted per-cluster sums of a block of rows, in the order of
  * km_accum_local (km_kernels.h): the reference's additions, four lanes at
@@ -253,6 +259,8 @@ void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
     }
 }
 
+#endif
+
 /*
  * The expanded form, fused: for m rows (m <= KM_ROW_BLOCK), the values
  * v_j = cn[j] - 2 x.c_j (the squared distance less |x|^2) and, per row, the
@@ -266,7 +274,9 @@ void FN(km_simd_accum)(const REAL *X, size_t m, size_t d, const REAL *w,
  * Approximate like the GEMM form (the caller re-checks near ties with the
  * canonical distance), with the same error bound.
  */
-#define KM_DOT_R     2 /* vectors of rows */
+#ifndef KM_DOT_R
+#define KM_DOT_R 2 /* vectors of rows (the includer may set it) */
+#endif
 #define KM_DOT_J_MAX 5 /* most centers at a time */
 
 /* The rows of xt (transposed, zero-padded to whole vectors) against J
@@ -316,7 +326,7 @@ FN(dot_argmin2_body)(const REAL *xt, size_t m, size_t mp, size_t d,
 
                 for (size_t q = 0; q < KM_DOT_R; q++) {
                     const V v = V_FNMADD(two, acc[q][jj], cj);
-                    const V lt = V_CMPLT(v, m1[q]);
+                    const M lt = V_CMPLT(v, m1[q]);
 
                     m2[q] = V_MIN(m2[q], V_MAX(m1[q], v));
                     m1[q] = V_BLEND(lt, m1[q], v);
@@ -337,6 +347,7 @@ FN(dot_argmin2_body)(const REAL *xt, size_t m, size_t mp, size_t d,
     }
 }
 
+#ifndef KM_SIMD_ARITH_ONLY
 void FN(km_simd_transpose)(const REAL *X, size_t m, size_t d, REAL *xt)
 {
     const size_t mp = (m + KM_XT_PAD - 1) / KM_XT_PAD * KM_XT_PAD;
@@ -346,6 +357,7 @@ void FN(km_simd_transpose)(const REAL *X, size_t m, size_t d, REAL *xt)
         for (size_t r = m; r < mp; r++)
             xt[f * KM_ROW_BLOCK + r] = 0;
 }
+#endif
 
 void FN(km_simd_dot_argmin2)(const REAL *xt, size_t m, size_t d, const REAL *C,
                              const REAL *cn, size_t k, int32_t *best, REAL *b1,
@@ -389,7 +401,7 @@ void FN(km_simd_argmin2)(const REAL *D, const REAL *cn, size_t m, size_t k,
 
         for (size_t j = 0; j < kv; j += LANES) {
             const V v = V_ADD(V_LOADU(row + j), V_LOADU(cn + j));
-            const V lt = V_CMPLT(v, m1);
+            const M lt = V_CMPLT(v, m1);
 
             m2 = V_MIN(m2, V_MAX(m1, v));
             m1 = V_BLEND(lt, m1, v);
@@ -622,7 +634,7 @@ void FN(km_simd_pp_block)(const REAL *X, const uint32_t *sel, size_t m,
         /* these rows transposed, feature f at scratch + f * 2 LANES: a
            few contiguous cache lines (a whole block transposed at once,
            KM_ROW_BLOCK values apart, thrashed the L1 cache) */
-        FN(simd_transpose_rows)(rp, d, scratch);
+        FN(simd_transpose_rows)(rp, 2 * LANES, d, scratch);
         ca = V_LOADU(cl);
         cb = V_LOADU(cl + LANES);
 

@@ -170,6 +170,45 @@ fi
 awk 'END { for (i = 0; i < NR; i++) print (i % 2) }' "$BLOBS" >w01.csv
 expect_ok "fit with some zero weights" "$KMEANS" fit "$BLOBS" -k 5 --weights w01.csv
 
+# ---- KMEANS_SIMD: the same results with every instruction set -------------------------------
+# Low d (the canonical SIMD kernel), 16 < d <= 64 (the fused dot kernel)
+# and d > 64 (GEMM with re-checks), in both precisions: labels, centers and
+# inertia identical with the portable kernels, AVX2 and the CPU's best.
+simd_cases="blobs"
+if [ "$HAVE_NUMPY" = 1 ]; then
+    "$PY" -c 'import numpy as np
+r = np.random.default_rng(7)
+for d, k in ((20, 12), (80, 20)):
+    c = r.normal(0, 4, (k, d))
+    X = c[r.integers(0, k, 3000)] + r.normal(0, 1, (3000, d))
+    np.save("simd%d.npy" % d, X)' && simd_cases="blobs simd20 simd80"
+fi
+for c in $simd_cases; do
+    case $c in blobs) data=$BLOBS k=5 ;; simd20) data=simd20.npy k=12 ;; *) data=simd80.npy k=20 ;; esac
+    for dt in float64 float32; do
+        for isa in none avx2 best; do
+            if [ "$isa" = best ]; then
+                run env -u KMEANS_SIMD "$KMEANS" fit "$data" -k $k --seed 3 --dtype $dt \
+                    --labels "${c}_${dt}_$isa.csv" --centers "${c}_${dt}_${isa}_c.csv" --json
+            else
+                run env KMEANS_SIMD=$isa "$KMEANS" fit "$data" -k $k --seed 3 --dtype $dt \
+                    --labels "${c}_${dt}_$isa.csv" --centers "${c}_${dt}_${isa}_c.csv" --json
+            fi
+            check "KMEANS_SIMD=$isa $c $dt: exit 0" [ "$RC" -eq 0 ]
+            grep -o '"inertia": *[^,]*' out >"${c}_${dt}_${isa}_i.txt"
+        done
+        for isa in avx2 best; do
+            check "KMEANS_SIMD=$isa $c $dt: labels as portable" \
+                cmp -s "${c}_${dt}_none.csv" "${c}_${dt}_$isa.csv"
+            check "KMEANS_SIMD=$isa $c $dt: centers as portable" \
+                cmp -s "${c}_${dt}_none_c.csv" "${c}_${dt}_${isa}_c.csv"
+            check "KMEANS_SIMD=$isa $c $dt: inertia as portable" \
+                cmp -s "${c}_${dt}_none_i.txt" "${c}_${dt}_${isa}_i.txt"
+        done
+    done
+done
+check "KMEANS_SIMD: inertia found in the JSON" [ -s blobs_float64_none_i.txt ]
+
 # ---- verbose -------------------------------------------------------------------------------
 run "$KMEANS" fit "$BLOBS" -k 5 --seed 1 --verbose
 check "verbose exits 0" [ "$RC" -eq 0 ]
