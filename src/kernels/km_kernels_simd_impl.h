@@ -142,11 +142,6 @@ size_t FN(km_simd_assign)(const REAL *X, size_t m, size_t d, const REAL *C,
  * added to its cluster's slot in local copy i % 4.  Every lane of the sums
  * sees exactly the reference's sequence of additions.
  */
-/* The local copies, one per thread, all zero between calls (each call
-   zeroes what it used while reducing). */
-static _Thread_local double FN(accum_copies)[4 * KM_ACCUM_LOCAL]
-    __attribute__((aligned(32)));
-
 /* Add rows [i, i + nr) (nr <= 4) to their slots of copies 0 .. nr - 1,
    chunk by chunk: the slots of different copies never overlap, so all
    loads go before the stores. */
@@ -179,9 +174,14 @@ FN(simd_accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
                      double *wsum)
 {
     const size_t dp = KM_ACCUM_PAD(d), nq = dp / 4, cs = k * dp;
-    double *ls = FN(accum_copies);
+    /* The local copies, on the stack (a thread-local array's address was
+       computed again in the loop), zeroed as far as used. */
+    double ls[4 * KM_ACCUM_LOCAL] __attribute__((aligned(32)));
     double v[4] __attribute__((aligned(32)));
     const size_t m4 = m / 4 * 4;
+
+    for (size_t t = 0; t < 4 * cs; t += 4)
+        _mm256_store_pd(ls + t, _mm256_setzero_pd());
 
     if (w != NULL)
         for (size_t i = 0; i < m4; i += 4)
@@ -194,7 +194,6 @@ FN(simd_accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
     for (size_t j = 0; j < k; j++)
         for (size_t q = 0; q < nq; q++) {
             const size_t t = j * dp + 4 * q;
-            const __m256d zero = _mm256_setzero_pd();
 
             _mm256_store_pd(
                 v,
@@ -202,8 +201,6 @@ FN(simd_accum_local)(const REAL *X, size_t m, size_t d, const REAL *w,
                                             _mm256_load_pd(ls + cs + t)),
                               _mm256_add_pd(_mm256_load_pd(ls + 2 * cs + t),
                                             _mm256_load_pd(ls + 3 * cs + t))));
-            for (size_t c = 0; c < 4; c++)
-                _mm256_store_pd(ls + c * cs + t, zero);
             for (size_t l = 0; l < 4; l++) {
                 const size_t f = 4 * q + l;
 
