@@ -13,9 +13,10 @@ untimed (as run_bench.py --warm: starting thread pools is not timed):
   - one brute-force Lloyd iteration of kmeans (10 iterations from the
     workload's initial centers, tol 0, divided by 10);
   - scikit-learn's sklearn.cluster.kmeans_plusplus (same number of local
-    trials, 2 + ln k), under threadpool_limits.
-Prints the medians, the seeding in kmeans Lloyd iterations and the speedup
-over scikit-learn.
+    trials, 2 + ln k), under threadpool_limits;
+  - kmeans' k-means|| seeding alone (km_bench DATA k-means++:K seedpar).
+Prints the medians, the seedings in kmeans Lloyd iterations and the
+speedup over scikit-learn.
 """
 import argparse
 import json
@@ -62,24 +63,28 @@ def main():
     cache = os.environ.get("KM_BENCH_DIR", "/tmp/kmeans-bench")
     kb = os.path.join(args.build, "km_bench")
     print("| workload | threads | kmeans seeding | kmeans Lloyd iteration "
-          "| seeding / iteration | scikit-learn kmeans_plusplus | speedup |")
-    print("|---|---|---|---|---|---|---|")
+          "| seeding / iteration | scikit-learn kmeans_plusplus | speedup "
+          "| kmeans k-means\\|\\| | k-means\\|\\| / iteration |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for w in args.workloads.split(","):
         data = os.path.join(cache, w + ".npy")
         init = os.path.join(cache, w + "_init.npy")
         k = K[w]
         for t in [int(x) for x in args.threads.split(",")]:
-            seed, it, sk = [], [], []
+            seed, it, sk, par = [], [], [], []
             for _ in range(args.repeats):
                 seed.append(run([kb, data, "k-means++:%d" % k, "seed", "1",
                                  "1", "0", "2"], t))
+                par.append(run([kb, data, "k-means++:%d" % k, "seedpar", "1",
+                                "1", "0", "2"], t))
                 it.append(run([kb, data, init, "lloyd", str(t), "10", "0",
                                "2"], t) / 10)
                 sk.append(run([sys.executable, "-c", SKLEARN, data, str(k),
                                str(t)], t))
-            s, i, q = (statistics.median(v) for v in (seed, it, sk))
+            s, i, q, pl = (statistics.median(v) for v in (seed, it, sk, par))
             print("| %s k=%d | %d | %.3g s | %.3g ms | %.1f | %.3g s | "
-                  "%.1fx |" % (w, k, t, s, i * 1e3, s / i, q, q / s),
+                  "%.1fx | %.3g s | %.1f |"
+                  % (w, k, t, s, i * 1e3, s / i, q, q / s, pl, pl / i),
                   flush=True)
 
 

@@ -11,7 +11,8 @@
  * with MAX_ITER 0... use 1 to time the seeding plus one iteration).  ALGO
  * is lloyd, elkan, hamerly, yinyang or auto; or "seed", which times the
  * k-means++ seeding alone (km_kmeanspp_*, K from INIT, seed 0, the
- * default number of local trials, OMP_NUM_THREADS threads).
+ * default number of local trials, OMP_NUM_THREADS threads); or "seedpar",
+ * the k-means|| seeding alone (km_kmeans_parallel_*).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -56,7 +57,7 @@ static long peak_rss_kb(void)
 }
 
 /* k-means++ seeding alone, REPEATS times: one JSON line each. */
-static int time_seeding(const kmio_matrix *X, int k, int repeats)
+static int time_seeding(const kmio_matrix *X, int k, int repeats, int par)
 {
     const size_t kd = (size_t)k * X->d;
     void *C = malloc(kd * (X->dtype == KM_FLOAT32 ? 4 : 8));
@@ -67,7 +68,12 @@ static int time_seeding(const kmio_matrix *X, int k, int repeats)
     for (int r = 0; rc == 0 && r < repeats; r++) {
         double t0 = now(), c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         int s =
-            X->dtype == KM_FLOAT32
+            par ? (X->dtype == KM_FLOAT32
+                       ? km_kmeans_parallel_f32(X->data, X->n, X->d, NULL, k, 0,
+                                                C, idx)
+                       : km_kmeans_parallel_f64(X->data, X->n, X->d, NULL, k, 0,
+                                                C, idx))
+            : X->dtype == KM_FLOAT32
                 ? km_kmeanspp_f32(X->data, X->n, X->d, NULL, k, 0, 0, C, idx)
                 : km_kmeanspp_f64(X->data, X->n, X->d, NULL, k, 0, 0, C, idx);
         double t = now() - t0;
@@ -106,9 +112,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "km_bench: %s\n", err.msg);
         return 2;
     }
-    if (strcmp(argv[3], "seed") == 0) {
-        int rc = time_seeding(
-            &X, I.data != NULL ? (int)I.n : atoi(argv[2] + 10), atoi(argv[7]));
+    if (strcmp(argv[3], "seed") == 0 || strcmp(argv[3], "seedpar") == 0) {
+        int rc =
+            time_seeding(&X, I.data != NULL ? (int)I.n : atoi(argv[2] + 10),
+                         atoi(argv[7]), strcmp(argv[3], "seedpar") == 0);
 
         kmio_matrix_free(&X);
         kmio_matrix_free(&I);

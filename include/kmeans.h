@@ -70,7 +70,10 @@ const char *km_strerror(int status);
 typedef enum km_init {
     KM_INIT_KMEANSPP = 0, /* greedy k-means++: 2 + floor(ln k) local trials */
     KM_INIT_RANDOM = 1,   /* k distinct rows drawn at random (weighted) */
-    KM_INIT_ARRAY = 2     /* the caller's centers, km_params.init_centers */
+    KM_INIT_ARRAY = 2,    /* the caller's centers, km_params.init_centers */
+    KM_INIT_KMEANS_PARALLEL = 3 /* k-means|| (Bahmani et al. 2012): a few
+                                   rounds of independent draws, reduced to k
+                                   by weighted greedy k-means++ */
 } km_init;
 
 typedef enum km_algorithm {
@@ -235,6 +238,17 @@ int km_kmeanspp_f32(const float *X, size_t n, size_t d,
 int km_kmeanspp_f64(const double *X, size_t n, size_t d,
                     const double *sample_weight, int k, int n_local_trials,
                     uint64_t seed, double *centers, int64_t *indices);
+
+/*
+ * k-means|| seeding alone (KM_INIT_KMEANS_PARALLEL; docs/library.md): the
+ * same outputs and errors as km_kmeanspp_*.
+ */
+int km_kmeans_parallel_f32(const float *X, size_t n, size_t d,
+                           const float *sample_weight, int k, uint64_t seed,
+                           float *centers, int64_t *indices);
+int km_kmeans_parallel_f64(const double *X, size_t n, size_t d,
+                           const double *sample_weight, int k, uint64_t seed,
+                           double *centers, int64_t *indices);
 
 /* ------------------------------------------------------------------------ */
 /* Model files                                                               */

@@ -360,6 +360,8 @@ const char *cli_init_name(km_init init)
         return "random";
     case KM_INIT_ARRAY:
         return "array";
+    case KM_INIT_KMEANS_PARALLEL:
+        return "k-means||";
     }
     return "unknown";
 }

@@ -81,12 +81,17 @@ static int parse_init(const cli_command *cmd, cli_fit_opts *f,
     } else if (strcmp(value, "random") == 0) {
         f->p->init = KM_INIT_RANDOM;
         f->init_file = NULL;
+    } else if (strcmp(value, "k-means||") == 0) {
+        f->p->init = KM_INIT_KMEANS_PARALLEL;
+        f->init_file = NULL;
     } else if (!f->init_file_ok) {
-        return cli_usage(cmd, "--init: '%s' is not one of k-means++, random%s",
+        return cli_usage(cmd,
+                         "--init: '%s' is not one of k-means++, k-means||, "
+                         "random%s",
                          value, f->init_hint);
     } else if (value[0] == '\0') {
-        return cli_usage(cmd, "--init: expected k-means++, random or a file "
-                              "name");
+        return cli_usage(cmd, "--init: expected k-means++, k-means||, random "
+                              "or a file name");
     } else {
         f->p->init = KM_INIT_ARRAY;
         f->init_file = value;

@@ -21,10 +21,10 @@ enum { OPT_K, OPT_PLOT, OPT_DIAGRAM, OPT_SAMPLE_SIZE, OPT_LABELS, OPT_SAMPLES };
 /* The K-Means options of elbow and choose-k. */
 #define FIT_OPTIONS                                                            \
     {CLI_OPT_INIT, "init", 0, "METHOD",                                        \
-     "k-means++ or random (default k-means++)"},                               \
+     "k-means++, k-means|| or random (default k-means++)"},                    \
         {CLI_OPT_N_INIT, "n-init", 0, "N",                                     \
          "initializations per k, keeping the best; auto = 1 for "              \
-         "k-means++, 10 for random (default auto)"},                           \
+         "k-means++ and k-means||, 10 for random (default auto)"},             \
         {CLI_OPT_MAX_ITER, "max-iter", 0, "N",                                 \
          "maximum iterations per run (default 300)"},                          \
         {CLI_OPT_TOL, "tol", 0, "X",                                           \

@@ -13,11 +13,12 @@
 static const cli_option fit_options[] = {
     {CLI_OPT_CLUSTERS, "clusters", 'k', "K", "number of clusters (default 8)"},
     {CLI_OPT_INIT, "init", 0, "METHOD",
-     "k-means++, random, or a CSV/.npy file of k x d initial centers "
+     "k-means++, k-means||, random, or a CSV/.npy file of k x d initial "
+     "centers "
      "(default k-means++)"},
     {CLI_OPT_N_INIT, "n-init", 0, "N",
-     "initializations to run, keeping the best; auto = 1 for k-means++ "
-     "and a file, 10 for random (default auto)"},
+     "initializations to run, keeping the best; auto = 1 for k-means++, "
+     "k-means|| and a file, 10 for random (default auto)"},
     {CLI_OPT_MAX_ITER, "max-iter", 0, "N",
      "maximum iterations per run (default 300)"},
     {CLI_OPT_TOL, "tol", 0, "X",

@@ -38,12 +38,13 @@ enum {
 static const cli_option minibatch_options[] = {
     {CLI_OPT_CLUSTERS, "clusters", 'k', "K", "number of clusters (default 8)"},
     {CLI_OPT_INIT, "init", 0, "METHOD",
-     "k-means++, random, or a CSV/.npy file of k x d initial centers "
+     "k-means++, k-means||, random, or a CSV/.npy file of k x d initial "
+     "centers "
      "(default k-means++)"},
     {CLI_OPT_N_INIT, "n-init", 0, "N",
      "candidate initializations, each on its own init-size random rows, "
-     "scored on shared ones; auto = 1 for k-means++ and a file, 3 for "
-     "random (default auto)"},
+     "scored on shared ones; auto = 1 for k-means++, k-means|| and a file, 3 "
+     "for random (default auto)"},
     {CLI_OPT_MAX_ITER, "max-iter", 0, "N",
      "passes over the data: at most N x rows / batch-size steps (default "
      "100)"},
@@ -92,7 +93,8 @@ static const cli_option partial_options[] = {
     {CLI_OPT_CLUSTERS, "clusters", 'k', "K",
      "number of clusters, when creating (default 8)"},
     {CLI_OPT_INIT, "init", 0, "METHOD",
-     "k-means++, random, or a CSV/.npy file of k x d centers, when creating "
+     "k-means++, k-means||, random, or a CSV/.npy file of k x d centers, when "
+     "creating "
      "(default k-means++)"},
     {CLI_OPT_SEED, "seed", 0, "N",
      "seed of all randomness, when creating (default 0)"},
@@ -935,11 +937,12 @@ const cli_command cli_cmd_partial_fit = {
     "BATCH...",
     "one mini-batch step per BATCH file on a model, created on first use",
     "As scikit-learn's MiniBatchKMeans.partial_fit.  When --model does not\n"
-    "exist it is created from the first batch (k-means++, random or --init\n"
-    "FILE, with -k, --seed and the mini-batch options, which the model\n"
-    "stores); later calls continue the running means with the counts and\n"
-    "random state the model stored.  The model file is replaced only after\n"
-    "every step succeeded (atomically): a bad batch never corrupts it.\n"
+    "exist it is created from the first batch (k-means++, k-means||,\n"
+    "random or --init FILE, with -k, --seed and the mini-batch options,\n"
+    "which the model stores); later calls continue the running means with\n"
+    "the counts and random state the model stored.  The model file is\n"
+    "replaced only after every step succeeded (atomically): a bad batch\n"
+    "never corrupts it.\n"
     "\n"
     "example:\n"
     "  kmeans partial-fit --model stream.kmm -k 100 batch_0001.npy\n"

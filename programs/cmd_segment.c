@@ -61,10 +61,10 @@ static const cli_option segment_options[] = {
      "fit on N pixels drawn at random, then assign all pixels (default: "
      "fit on all)"},
     {CLI_OPT_INIT, "init", 0, "METHOD",
-     "k-means++ or random (default k-means++)"},
+     "k-means++, k-means|| or random (default k-means++)"},
     {CLI_OPT_N_INIT, "n-init", 0, "N",
-     "initializations to run, keeping the best; auto = 1 for k-means++, 10 "
-     "for random (default auto)"},
+     "initializations to run, keeping the best; auto = 1 for k-means++ and "
+     "k-means||, 10 for random (default auto)"},
     {CLI_OPT_MAX_ITER, "max-iter", 0, "N",
      "maximum iterations per run (default 300)"},
     {CLI_OPT_TOL, "tol", 0, "X",

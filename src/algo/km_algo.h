@@ -98,6 +98,7 @@ typedef struct km_run_result {
            (chunk c at xt + c * d * KM_ROW_BLOCK), when the data are small     \
            enough (KM_XT_CACHE) to keep a copy; else NULL. */                  \
         const REAL *xt;                                                        \
+        int borrowed; /* xn and xt belong to another problem */                \
         km_blocking blk;                                                       \
         km_workspace *ws; /* km_assign's buffers */                            \
     } km_problem_##SFX;                                                        \
@@ -107,6 +108,12 @@ typedef struct km_run_result {
     int km_problem_setup_##SFX(km_problem_##SFX *p, const REAL *X, size_t n,   \
                                size_t d, const REAL *w, size_t k,              \
                                int n_threads, km_kernel_id kernel);            \
+    /* The same data as base (its rows, threads, and its row norms and         \
+       transposed rows where the kernel for k needs them, borrowed: release    \
+       p before base) for k centers and weights w. */                          \
+    int km_problem_setup_from_##SFX(km_problem_##SFX *p,                       \
+                                    const km_problem_##SFX *base,              \
+                                    const REAL *w, size_t k);                  \
     void km_problem_release_##SFX(km_problem_##SFX *p);                        \
                                                                                \
     /* Nearest center (canonical distance, ties to the lowest index) of every  \
@@ -158,7 +165,11 @@ typedef struct km_run_result {
         const km_problem_##SFX *p, km_rng *rng, int n_local_trials, REAL *C,   \
         int64_t *idx, int prune, double *computed);                            \
     int km_init_random_##SFX(const km_problem_##SFX *p, km_rng *rng, REAL *C,  \
-                             int64_t *idx);
+                             int64_t *idx);                                    \
+    /* k-means|| (km_init_par_impl.h): rounds of independent draws, the        \
+       candidates then reduced to k by weighted greedy k-means++. */           \
+    int km_init_kmeans_par_##SFX(const km_problem_##SFX *p, km_rng *rng,       \
+                                 REAL *C, int64_t *idx);
 
 KM_DECLARE_ALGO(float, f32)
 KM_DECLARE_ALGO(double, f64)

@@ -3,9 +3,11 @@
  * for both precisions (included by km_assign.c with REAL and FN()).
  */
 
-int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
-                         const REAL *w, size_t k, int n_threads,
-                         km_kernel_id kernel)
+/* km_problem_setup, borrowing base's row norms and transposed rows when
+   base is not NULL and has them. */
+static int FN(problem_init)(FN(km_problem) * p, const REAL *X, size_t n,
+                            size_t d, const REAL *w, size_t k, int n_threads,
+                            km_kernel_id kernel, const FN(km_problem) * base)
 {
     memset(p, 0, sizeof *p);
     p->X = X;
@@ -28,6 +30,19 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     p->ws = km_calloc_array(1, sizeof *p->ws);
     if (p->ws == NULL)
         return KM_ERR_NOMEM;
+    if (base != NULL && (base->xn != NULL || base->xt != NULL)) {
+        /* sq_norms and transpose give the same values in every table */
+        p->borrowed = 1;
+        p->xn = p->kern.exact ? NULL : base->xn;
+        p->xt = p->kern.transpose != NULL ? base->xt : NULL;
+        if ((p->kern.exact || base->xn != NULL) &&
+            (p->kern.transpose == NULL || base->xt != NULL))
+            return KM_OK;
+        /* base lacks one: compute both for p (its own) */
+        p->borrowed = 0;
+        p->xn = NULL;
+        p->xt = NULL;
+    }
     if (!p->kern.exact) {
         REAL *xn = km_malloc_array(n, sizeof *xn);
 
@@ -35,7 +50,13 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
             FN(km_problem_release)(p);
             return KM_ERR_NOMEM;
         }
-        p->kern.sq_norms(X, n, d, xn);
+        /* by kernel row blocks, in parallel (one value per row: the
+           same bits) */
+#pragma omp parallel for num_threads(p->n_threads) schedule(static)
+        for (size_t r0 = 0; r0 < n; r0 += KM_ROW_BLOCK)
+            p->kern.sq_norms(X + r0 * d,
+                             n - r0 < KM_ROW_BLOCK ? n - r0 : KM_ROW_BLOCK, d,
+                             xn + r0);
         p->xn = xn;
     }
     if (p->kern.transpose != NULL && n * d * sizeof *X <= KM_XT_CACHE) {
@@ -46,6 +67,7 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
             FN(km_problem_release)(p);
             return KM_ERR_NOMEM;
         }
+#pragma omp parallel for num_threads(p->n_threads) schedule(static)
         for (size_t c = 0; c < chunks; c++) {
             const size_t r0 = c * KM_ROW_BLOCK;
             const size_t m = n - r0 < KM_ROW_BLOCK ? n - r0 : KM_ROW_BLOCK;
@@ -57,11 +79,27 @@ int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
     return KM_OK;
 }
 
+int FN(km_problem_setup)(FN(km_problem) * p, const REAL *X, size_t n, size_t d,
+                         const REAL *w, size_t k, int n_threads,
+                         km_kernel_id kernel)
+{
+    return FN(problem_init)(p, X, n, d, w, k, n_threads, kernel, NULL);
+}
+
+int FN(km_problem_setup_from)(FN(km_problem) * p, const FN(km_problem) * base,
+                              const REAL *w, size_t k)
+{
+    return FN(problem_init)(p, base->X, base->n, base->d, w, k, base->n_threads,
+                            KM_KERNEL_AUTO, base);
+}
+
 void FN(km_problem_release)(FN(km_problem) * p)
 {
-    km_free((void *)p->xn);
+    if (!p->borrowed) {
+        km_free((void *)p->xn);
+        km_free((void *)p->xt);
+    }
     p->xn = NULL;
-    km_free((void *)p->xt);
     p->xt = NULL;
     km_ws_free(p->ws);
     p->ws = NULL;

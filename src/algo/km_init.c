@@ -18,6 +18,7 @@
 #define REAL_MAX FLT_MAX
 #define FN(name) name##_f32
 #include "algo/km_init_impl.h"
+#include "algo/km_init_par_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef REAL_MIN
@@ -30,6 +31,7 @@
 #define REAL_MAX DBL_MAX
 #define FN(name) name##_f64
 #include "algo/km_init_impl.h"
+#include "algo/km_init_par_impl.h"
 #undef REAL
 #undef REAL_EPS
 #undef REAL_MIN

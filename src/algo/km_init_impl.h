@@ -121,6 +121,37 @@ static REAL FN(pp_threshold)(FN(pp_slack) s, double dq)
     return r;
 }
 
+/* A row drawn with probability proportional to weight (uniformly when
+   unweighted): k-means++'s first center. */
+static int64_t FN(pp_first)(const FN(km_problem) * p, km_rng *rng)
+{
+    const size_t n = p->n;
+    int64_t first;
+
+    if (p->w == NULL)
+        return (int64_t)km_rng_below(rng, n);
+    {
+        double total = 0.0, r, s = 0.0;
+
+        for (size_t i = 0; i < n; i++)
+            total += (double)p->w[i];
+        /* r in (0, total]: a zero-weight row is never drawn. */
+        r = (1.0 - km_rng_uniform(rng)) * total;
+        first = -1;
+        for (size_t i = 0; i < n && first < 0; i++) {
+            s += (double)p->w[i];
+            if (s >= r && p->w[i] > 0)
+                first = (int64_t)i;
+        }
+        for (size_t i = n; first < 0 && i-- > 0;)
+            if (p->w[i] > 0) /* rounding left r unreached */
+                first = (int64_t)i;
+        if (first < 0)
+            first = 0;
+    }
+    return first;
+}
+
 /*
  * Greedy k-means++ (Arthur and Vassilvitskii 2007, with scikit-learn's
  * greedy local trials): each new center is the best of n_local_trials rows
@@ -180,28 +211,7 @@ int FN(km_init_kmeanspp_prune)(const FN(km_problem) * p, km_rng *rng,
     if (computed != NULL)
         *computed = 0.0;
 
-    /* First center: a row drawn with probability proportional to weight. */
-    if (p->w == NULL) {
-        first = (int64_t)km_rng_below(rng, n);
-    } else {
-        double total = 0.0, r, s = 0.0;
-
-        for (size_t i = 0; i < n; i++)
-            total += (double)p->w[i];
-        /* r in (0, total]: a zero-weight row is never drawn. */
-        r = (1.0 - km_rng_uniform(rng)) * total;
-        first = -1;
-        for (size_t i = 0; i < n && first < 0; i++) {
-            s += (double)p->w[i];
-            if (s >= r && p->w[i] > 0)
-                first = (int64_t)i;
-        }
-        for (size_t i = n; first < 0 && i-- > 0;)
-            if (p->w[i] > 0) /* rounding left r unreached */
-                first = (int64_t)i;
-        if (first < 0)
-            first = 0;
-    }
+    first = FN(pp_first)(p, rng);
     memcpy(C, p->X + (size_t)first * d, d * sizeof *C);
     if (idx)
         idx[0] = first;

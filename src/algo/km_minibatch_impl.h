@@ -282,6 +282,8 @@ static int FN(mb_init_centers)(const km_params *par, const REAL *B,
     if (par->init == KM_INIT_KMEANSPP)
         st = FN(km_init_kmeanspp)(&p, rng, 2 + (int)floor(log((double)k)), C,
                                   NULL);
+    else if (par->init == KM_INIT_KMEANS_PARALLEL)
+        st = FN(km_init_kmeans_par)(&p, rng, C, NULL);
     else
         st = FN(km_init_random)(&p, rng, C, NULL);
     FN(km_problem_release)(&p);

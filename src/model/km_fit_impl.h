@@ -141,6 +141,8 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
             status = FN(km_init_kmeanspp)(&prob, &rng, trials, C, NULL);
         } else if (par.init == KM_INIT_RANDOM) {
             status = FN(km_init_random)(&prob, &rng, C, NULL);
+        } else if (par.init == KM_INIT_KMEANS_PARALLEL) {
+            status = FN(km_init_kmeans_par)(&prob, &rng, C, NULL);
         } else {
             for (size_t t = 0; t < kd; t++)
                 C[t] = (REAL)par.init_centers[t];
@@ -237,9 +239,10 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
     return KM_OK;
 }
 
-int FN(km_kmeanspp)(const REAL *X, size_t n, size_t d,
-                    const REAL *sample_weight, int k, int n_local_trials,
-                    uint64_t seed, REAL *centers, int64_t *indices)
+/* The seeding alone: k-means++ (par = 0) or k-means|| (par = 1). */
+static int FN(seeding)(const REAL *X, size_t n, size_t d,
+                       const REAL *sample_weight, int k, int n_local_trials,
+                       uint64_t seed, int par, REAL *centers, int64_t *indices)
 {
     FN(km_problem) prob;
     km_rng rng;
@@ -262,8 +265,24 @@ int FN(km_kmeanspp)(const REAL *X, size_t n, size_t d,
     if (status != KM_OK)
         return status;
     km_rng_seed(&rng, seed);
-    status =
-        FN(km_init_kmeanspp)(&prob, &rng, n_local_trials, centers, indices);
+    status = par ? FN(km_init_kmeans_par)(&prob, &rng, centers, indices)
+                 : FN(km_init_kmeanspp)(&prob, &rng, n_local_trials, centers,
+                                        indices);
     FN(km_problem_release)(&prob);
     return status;
+}
+
+int FN(km_kmeanspp)(const REAL *X, size_t n, size_t d,
+                    const REAL *sample_weight, int k, int n_local_trials,
+                    uint64_t seed, REAL *centers, int64_t *indices)
+{
+    return FN(seeding)(X, n, d, sample_weight, k, n_local_trials, seed, 0,
+                       centers, indices);
+}
+
+int FN(km_kmeans_parallel)(const REAL *X, size_t n, size_t d,
+                           const REAL *sample_weight, int k, uint64_t seed,
+                           REAL *centers, int64_t *indices)
+{
+    return FN(seeding)(X, n, d, sample_weight, k, 0, seed, 1, centers, indices);
 }

@@ -208,7 +208,7 @@ static int params_valid(const km_params *p)
 {
     return p->n_clusters >= 1 &&
            (p->init == KM_INIT_KMEANSPP || p->init == KM_INIT_RANDOM ||
-            p->init == KM_INIT_ARRAY) &&
+            p->init == KM_INIT_ARRAY || p->init == KM_INIT_KMEANS_PARALLEL) &&
            p->n_init >= 0 && p->max_iter >= 1 && isfinite(p->tol) &&
            p->tol >= 0.0 && p->algorithm >= KM_ALGO_AUTO &&
            p->algorithm <= KM_ALGO_YINYANG && p->n_threads >= 0;
@@ -496,7 +496,7 @@ static int parse_params(const kmf_section *s, km_params *prm)
     km_params_init(prm);
     init = get_i32(q + 4);
     algorithm = get_i32(q + 24);
-    if (init < 0 || init > (int32_t)KM_INIT_ARRAY || algorithm < 0 ||
+    if (init < 0 || init > (int32_t)KM_INIT_KMEANS_PARALLEL || algorithm < 0 ||
         algorithm > (int32_t)KM_ALGO_YINYANG)
         return KM_ERR_CORRUPT;
     prm->n_clusters = get_i32(q + 0);

@@ -30,8 +30,9 @@ const char *km_params_check(const km_params *p)
     if (p->n_clusters < 1)
         return "n_clusters must be at least 1";
     if (p->init != KM_INIT_KMEANSPP && p->init != KM_INIT_RANDOM &&
-        p->init != KM_INIT_ARRAY)
-        return "init must be KM_INIT_KMEANSPP, KM_INIT_RANDOM or KM_INIT_ARRAY";
+        p->init != KM_INIT_ARRAY && p->init != KM_INIT_KMEANS_PARALLEL)
+        return "init must be KM_INIT_KMEANSPP, KM_INIT_RANDOM, KM_INIT_ARRAY "
+               "or KM_INIT_KMEANS_PARALLEL";
     if (p->init == KM_INIT_ARRAY && p->init_centers == NULL)
         return "init is KM_INIT_ARRAY but init_centers is NULL";
     if (p->n_init < 0)

@@ -170,6 +170,22 @@ fi
 awk 'END { for (i = 0; i < NR; i++) print (i % 2) }' "$BLOBS" >w01.csv
 expect_ok "fit with some zero weights" "$KMEANS" fit "$BLOBS" -k 5 --weights w01.csv
 
+# ---- --init k-means|| -----------------------------------------------------------------------
+expect_ok "fit --init k-means||" "$KMEANS" fit "$BLOBS" -k 5 --init 'k-means||' --seed 4 \
+    --json --model par.kmm
+if [ -x "$PY" ]; then
+    check "init reported as k-means||" [ "$(json_get out "j['init']")" = "'k-means||'" ]
+fi
+expect_ok "info on a k-means|| model" "$KMEANS" info par.kmm
+out_has "info names k-means||" "k-means||"
+run "$KMEANS" fit "$BLOBS" -k 5 --init 'k-means||' --seed 4 --json
+cp out par2.json
+run "$KMEANS" fit "$BLOBS" -k 5 --init 'k-means||' --seed 4 --json --threads 1
+check "k-means||: the same fit on one thread" \
+    [ "$(grep -o '"inertia": *[^,]*' out)" = "$(grep -o '"inertia": *[^,]*' par2.json)" ]
+expect_fail "unknown init names k-means||" 2 "k-means||" \
+    "$KMEANS" choose-k "$BLOBS" --init kmeans
+
 # ---- KMEANS_SIMD: the same results with every instruction set -------------------------------
 # Low d (the canonical SIMD kernel), 16 < d <= 64 (the fused dot kernel)
 # and d > 64 (GEMM with re-checks), in both precisions: labels, centers and

@@ -45,7 +45,7 @@ check_help demo --threads
 
 # Defaults are stated in the help.
 for text in "default 8" "default k-means++" "default auto" "default 300" \
-    "default 1e-4" "default 0" "float32 or float64" "k-means++, random"; do
+    "default 1e-4" "default 0" "float32 or float64" "k-means++, k-means||, random"; do
     check "help fit states '$text'" grep -qF "$text" help_fit.txt
 done
 # --help wins over other arguments and needs no input.

@@ -811,8 +811,8 @@ static void test_param_fields(void **state)
     assert_int_equal(
         load_with_field(KM_FLOAT64, P_NCLUSTERS, W32, 0xFFFFFFFFu, 0),
         KM_ERR_CORRUPT);
-    assert_int_equal(load_with_field(KM_FLOAT64, P_INIT, W32, 2, 0), KM_OK);
-    assert_int_equal(load_with_field(KM_FLOAT64, P_INIT, W32, 3, 0),
+    assert_int_equal(load_with_field(KM_FLOAT64, P_INIT, W32, 3, 0), KM_OK);
+    assert_int_equal(load_with_field(KM_FLOAT64, P_INIT, W32, 4, 0),
                      KM_ERR_CORRUPT);
     assert_int_equal(load_with_field(KM_FLOAT64, P_INIT, W32, 0xFFFFFFFFu, 0),
                      KM_ERR_CORRUPT);
