@@ -98,7 +98,7 @@ typedef struct km_run_result {
            (chunk c at xt + c * d * KM_ROW_BLOCK), when the data are small     \
            enough (KM_XT_CACHE) to keep a copy; else NULL. */                  \
         const REAL *xt;                                                        \
-        int borrowed; /* xn and xt belong to another problem */                \
+        int own_xn, own_xt; /* allocated here (else another problem's) */      \
         km_blocking blk;                                                       \
         km_workspace *ws; /* km_assign's buffers */                            \
     } km_problem_##SFX;                                                        \

@@ -30,20 +30,11 @@ static int FN(problem_init)(FN(km_problem) * p, const REAL *X, size_t n,
     p->ws = km_calloc_array(1, sizeof *p->ws);
     if (p->ws == NULL)
         return KM_ERR_NOMEM;
-    if (base != NULL && (base->xn != NULL || base->xt != NULL)) {
-        /* sq_norms and transpose give the same values in every table */
-        p->borrowed = 1;
-        p->xn = p->kern.exact ? NULL : base->xn;
-        p->xt = p->kern.transpose != NULL ? base->xt : NULL;
-        if ((p->kern.exact || base->xn != NULL) &&
-            (p->kern.transpose == NULL || base->xt != NULL))
-            return KM_OK;
-        /* base lacks one: compute both for p (its own) */
-        p->borrowed = 0;
-        p->xn = NULL;
-        p->xt = NULL;
-    }
-    if (!p->kern.exact) {
+    /* Row norms and transposed rows have the same values in every table:
+       each is base's when base has it. */
+    if (!p->kern.exact && base != NULL && base->xn != NULL) {
+        p->xn = base->xn;
+    } else if (!p->kern.exact) {
         REAL *xn = km_malloc_array(n, sizeof *xn);
 
         if (xn == NULL) {
@@ -58,8 +49,13 @@ static int FN(problem_init)(FN(km_problem) * p, const REAL *X, size_t n,
                              n - r0 < KM_ROW_BLOCK ? n - r0 : KM_ROW_BLOCK, d,
                              xn + r0);
         p->xn = xn;
+        p->own_xn = 1;
     }
-    if (p->kern.transpose != NULL && n * d * sizeof *X <= KM_XT_CACHE) {
+    if (p->kern.transpose == NULL || n * d * sizeof *X > KM_XT_CACHE)
+        return KM_OK;
+    if (base != NULL && base->xt != NULL) {
+        p->xt = base->xt;
+    } else {
         const size_t chunks = (n + KM_ROW_BLOCK - 1) / KM_ROW_BLOCK;
         REAL *xt = km_malloc_array(chunks * KM_ROW_BLOCK, d * sizeof *xt);
 
@@ -75,6 +71,7 @@ static int FN(problem_init)(FN(km_problem) * p, const REAL *X, size_t n,
             p->kern.transpose(X + r0 * d, m, d, xt + c * d * KM_ROW_BLOCK);
         }
         p->xt = xt;
+        p->own_xt = 1;
     }
     return KM_OK;
 }
@@ -95,10 +92,10 @@ int FN(km_problem_setup_from)(FN(km_problem) * p, const FN(km_problem) * base,
 
 void FN(km_problem_release)(FN(km_problem) * p)
 {
-    if (!p->borrowed) {
+    if (p->own_xn)
         km_free((void *)p->xn);
+    if (p->own_xt)
         km_free((void *)p->xt);
-    }
     p->xn = NULL;
     p->xt = NULL;
     km_ws_free(p->ws);

@@ -14,8 +14,8 @@
  * centers: the fast kernels, canonical distances), where k-means++ makes
  * k sequential passes.
  *
- * The draws of a round use a counter-based generator (SplitMix64 of a
- * per-round key from the fit's generator and the row's index), and the
+ * The draws of a round use a counter-based generator (km_rng_uniform_at
+ * of a per-round key from the fit's generator and the row's index), and the
  * sums go in row order, so the centers depend on the seed and the data,
  * not on the threads.
  */
@@ -32,16 +32,6 @@
    the draws) is too. */
 #define KM_PAR_BLOCK 1024
 
-/* A uniform double in [0, 1) for row i of the round with this key. */
-static double km_par_uniform(uint64_t key, uint64_t i)
-{
-    uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15u;
-
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
 #endif
 
 /* The candidates cand[c0 .. c1) against every row: D_i and a_i (the
@@ -111,7 +101,7 @@ static size_t FN(par_draw)(const FN(km_problem) * p, const REAL *D, double l,
                 l * (p->w != NULL ? (double)p->w[i] : 1.0) * (double)D[i] / phi;
 
             /* D_i = 0 for the candidates: never drawn twice */
-            if (pr > 0.0 && km_par_uniform(key, i) < pr)
+            if (pr > 0.0 && km_rng_uniform_at(key, i) < pr)
                 drawn[lo + c++] = (int64_t)i;
         }
         cnt[b] = c;

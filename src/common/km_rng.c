@@ -56,3 +56,10 @@ uint64_t km_rng_below(km_rng *r, uint64_t bound)
     } while (x >= limit);
     return x % bound;
 }
+
+double km_rng_uniform_at(uint64_t key, uint64_t i)
+{
+    uint64_t x = key + i * 0x9e3779b97f4a7c15ull;
+
+    return (double)(splitmix64(&x) >> 11) * 0x1.0p-53;
+}

@@ -22,5 +22,9 @@ uint64_t km_rng_next(km_rng *r);
 double km_rng_uniform(km_rng *r);
 /* Uniform integer in [0, bound), bound >= 1, without modulo bias. */
 uint64_t km_rng_below(km_rng *r, uint64_t bound);
+/* A uniform double in [0, 1) that depends only on key and i (SplitMix64
+   of key + (i + 1) times its increment): draw i of a stream that any
+   thread can compute in any order. */
+double km_rng_uniform_at(uint64_t key, uint64_t i);
 
 #endif
