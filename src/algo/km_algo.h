@@ -42,6 +42,10 @@ km_blocking km_blocking_for(size_t n, size_t k, size_t d);
    makes the result independent of the thread count. */
 void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
                       size_t k, size_t d, double *sums, double *wsum);
+/* One block's step of it: sums += bsums, wsum += bw (km_reduce_blocks is
+   zeroing then this for b = 0 .. nb - 1). */
+void km_reduce_blocks_add(const double *bsums, const double *bw, size_t k,
+                          size_t d, double *sums, double *wsum);
 
 /* The algorithm `auto` means for n rows, k clusters and d features (others
    are returned as they are).  Measured with bench/km_bench to convergence

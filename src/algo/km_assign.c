@@ -65,8 +65,8 @@ void km_ws_free(km_workspace *ws)
 }
 
 /* One block's step of km_reduce_blocks: sums += bsums, wsum += bw. */
-static void km_reduce_blocks_add(const double *bsums, const double *bw,
-                                 size_t k, size_t d, double *sums, double *wsum)
+void km_reduce_blocks_add(const double *bsums, const double *bw, size_t k,
+                          size_t d, double *sums, double *wsum)
 {
     const size_t kd = k * d;
 

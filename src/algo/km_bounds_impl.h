@@ -54,30 +54,48 @@ static double FN(bound_scale)(const FN(km_problem) * p, const REAL *C)
     return 2.0 * sqrt(r) * (1.0 + 1e-6);
 }
 
+/* The centers transposed for the row_dists kernel: Ct[f * kp + j], with kp a
+   multiple of the table's ct_pad and zero padding. */
+static void FN(transpose_centers)(const REAL *C, size_t k, size_t d, size_t kp,
+                                  REAL *Ct)
+{
+    for (size_t f = 0; f < d; f++) {
+        for (size_t j = 0; j < k; j++)
+            Ct[f * kp + j] = C[j * d + f];
+        for (size_t j = k; j < kp; j++)
+            Ct[f * kp + j] = 0;
+    }
+}
+
 /* Half the distance between every two centers (into half, k x k, when not
    NULL) and, for each center, the smallest to another one (next[a]; +inf
-   when k = 1). */
+   when k = 1).  The canonical distances, through the row_dists kernel from
+   the centers transposed (Ct, d x kp) with the centers as rows, `rows` of
+   them at a time into D (rows x k values). */
 static void FN(center_half_distances)(const FN(km_problem) * p, const REAL *C,
-                                      REAL *half, REAL *next)
+                                      const REAL *Ct, size_t kp, REAL *D,
+                                      size_t rows, REAL *half, REAL *next)
 {
     const size_t k = p->k, d = p->d;
 
-    for (size_t a = 0; a < k; a++)
-        next[a] = (REAL)INFINITY;
-    for (size_t a = 0; a < k; a++) {
-        if (half != NULL)
-            half[a * k + a] = 0;
-        for (size_t j = a + 1; j < k; j++) {
-            REAL h = (REAL)(0.5 * sqrt((double)FN(km_sqdist)(C + a * d,
-                                                             C + j * d, d)));
-            if (half != NULL) {
-                half[a * k + j] = h;
-                half[j * k + a] = h;
+    for (size_t a0 = 0; a0 < k; a0 += rows) {
+        const size_t m = k - a0 < rows ? k - a0 : rows;
+
+        p->kern.row_dists(C + a0 * d, m, Ct, kp, d, k, D);
+        for (size_t r = 0; r < m; r++) {
+            const size_t a = a0 + r;
+            REAL nx = (REAL)INFINITY;
+
+            for (size_t j = 0; j < k; j++) {
+                const REAL h =
+                    j == a ? 0 : (REAL)(0.5 * sqrt((double)D[r * k + j]));
+
+                if (half != NULL)
+                    half[a * k + j] = h;
+                if (j != a && h < nx)
+                    nx = h;
             }
-            if (h < next[a])
-                next[a] = h;
-            if (h < next[j])
-                next[j] = h;
+            next[a] = nx;
         }
     }
 }
@@ -153,9 +171,15 @@ static int FN(bounds_pass)(const FN(km_problem) * p, void *state, const REAL *C,
     const size_t k = p->k, d = p->d, kd = k * d, nb = p->blk.n_blocks;
     const REAL slack = FN(bound_slack)(r->scale, r->moved, r->iter, d);
     const int tight = r->iter == 0;
+    /* On one thread each block's sums go to the total as the block ends,
+       from one buffer (the order of km_reduce_blocks: the same bits). */
+    const int serial = p->n_threads == 1;
     size_t ch = 0;
 
-    if (sums != NULL) {
+    if (sums != NULL && serial) {
+        memset(sums, 0, kd * sizeof *sums);
+        memset(wsum, 0, k * sizeof *wsum);
+    } else if (sums != NULL) {
         memset(r->bsums, 0, nb * kd * sizeof *r->bsums);
         memset(r->bw, 0, nb * k * sizeof *r->bw);
     }
@@ -163,24 +187,32 @@ static int FN(bounds_pass)(const FN(km_problem) * p, void *state, const REAL *C,
     for (size_t b = 0; b < nb; b++) {
         const size_t lo = b * p->blk.rows;
         const size_t hi = lo + p->blk.rows < p->n ? lo + p->blk.rows : p->n;
+        double *bs = r->bsums + (serial ? 0 : b) * kd;
+        double *bw = r->bw + (serial ? 0 : b) * k;
         size_t bch = 0;
 
+        if (sums != NULL && serial) {
+            memset(bs, 0, kd * sizeof *bs);
+            memset(bw, 0, k * sizeof *bw);
+        }
         for (size_t r0 = lo; r0 < hi; r0 += KM_ROW_BLOCK) {
             const size_t m = hi - r0 < KM_ROW_BLOCK ? hi - r0 : KM_ROW_BLOCK;
 
             bch += A->rows(p, A->state, C, slack, tight, b, r0, r0 + m, labels);
             if (sums != NULL)
                 p->kern.accum_block(p->X + r0 * d, m, d,
-                                    p->w ? p->w + r0 : NULL, labels + r0, k,
-                                    r->bsums + b * kd, r->bw + b * k);
+                                    p->w ? p->w + r0 : NULL, labels + r0, k, bs,
+                                    bw);
         }
+        if (sums != NULL && serial)
+            km_reduce_blocks_add(bs, bw, k, d, sums, wsum);
         r->bch[b] = bch;
     }
     for (size_t b = 0; b < nb; b++)
         ch += r->bch[b];
     if (changed != NULL)
         *changed = ch;
-    if (sums != NULL)
+    if (sums != NULL && !serial)
         km_reduce_blocks(r->bsums, r->bw, nb, k, d, sums, wsum);
     if (inertia != NULL)
         *inertia = FN(km_inertia)(p, C, labels);

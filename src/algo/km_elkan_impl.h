@@ -17,120 +17,163 @@
  */
 
 typedef struct FN(elkan_state) {
-    REAL *ub;   /* n upper bounds */
-    REAL *lb;   /* n x k lower bounds */
-    REAL *half; /* k x k half distances between centers */
-    REAL *next; /* k: min over j != a of half[a][j] */
+    REAL *lb;          /* n x k lower bounds */
+    REAL *shift_buf;   /* k: the last shifts of the centers */
+    const REAL *shift; /* shift_buf once the centers have moved, else NULL */
+    REAL *half;        /* k x k half distances between centers */
+    REAL *next;        /* k: min over j != a of half[a][j] */
+    REAL *Ct;          /* the centers transposed (d x kp), for the first pass */
+    size_t kp;         /* k rounded up to the table's ct_pad */
+    REAL *dist;        /* per block, elkan_scratch(k) values: KM_ELKAN_ROWS x k
+                          distances (first pass, center distances), or the rows'
+                          distances to their centers and candidates' ones */
+    int32_t *cand;     /* per block: k candidate centers */
 } FN(elkan_state);
 
-/* First labels and bounds of rows [lo, hi) (scikit-learn's init_bounds). */
-static void FN(elkan_init_bounds)(const FN(km_problem) * p, const REAL *C,
-                                  FN(elkan_state) * s, REAL slack, size_t lo,
-                                  size_t hi, int32_t *labels)
+/* Values of the per-block scratch. */
+static size_t FN(elkan_scratch)(size_t k)
+{
+    return KM_ELKAN_ROWS * k > KM_ROW_BLOCK + k ? KM_ELKAN_ROWS * k
+                                                : KM_ROW_BLOCK + k;
+}
+
+/* First labels and bounds of rows [lo, hi): every canonical distance
+   (row_dists, KM_ELKAN_ROWS rows at a time), so l[j] is the distance to
+   every center j. */
+static void FN(elkan_init_bounds)(const FN(km_problem) * p, FN(elkan_state) * s,
+                                  REAL *D, size_t lo, size_t hi,
+                                  int32_t *labels)
 {
     const size_t k = p->k, d = p->d;
 
-    for (size_t i = lo; i < hi; i++) {
-        const REAL *x = p->X + i * d;
-        REAL *l = s->lb + i * k;
-        size_t best = 0;
-        REAL sq_best = FN(km_sqdist)(x, C, d);
-        REAL u = (REAL)sqrt((double)sq_best);
+    for (size_t r0 = lo; r0 < hi; r0 += KM_ELKAN_ROWS) {
+        const size_t m = hi - r0 < KM_ELKAN_ROWS ? hi - r0 : KM_ELKAN_ROWS;
 
-        l[0] = u;
-        for (size_t j = 1; j < k; j++)
-            l[j] = 0;
-        for (size_t j = 1; j < k; j++) {
-            REAL sq, dj;
+        p->kern.row_dists(p->X + r0 * d, m, s->Ct, s->kp, d, k, D);
+        for (size_t r = 0; r < m; r++) {
+            const REAL *v = D + r * k;
+            REAL *l = s->lb + (r0 + r) * k;
+            size_t best = 0;
 
-            if (u + slack < s->half[best * k + j])
-                continue;
-            sq = FN(km_sqdist)(x, C + j * d, d);
-            dj = (REAL)sqrt((double)sq);
-            l[j] = dj;
-            if (sq < sq_best) {
-                sq_best = sq;
-                u = dj;
-                best = j;
+            for (size_t j = 0; j < k; j++) {
+                l[j] = (REAL)sqrt((double)v[j]);
+                if (v[j] < v[best])
+                    best = j;
             }
+            labels[r0 + r] = (int32_t)best;
         }
-        labels[i] = (int32_t)best;
-        s->ub[i] = u;
     }
 }
 
-/* Rows [lo, hi) (bounds_algo.rows): the first labels and bounds when tight,
-   then a relabelling where the bounds allow a change. */
+/*
+ * Row x's label among its center a (squared distance va) and the
+ * candidates cand (squared distances v), all from pair_dists: the smallest
+ * value's center, unless another value is within the pair_dists error of
+ * it, then the canonical argmin (ties to the lowest index) of those near
+ * it, whose canonical distance replaces *vb.  Every center outside the
+ * candidates is farther by the bounds.
+ */
+static size_t FN(elkan_pick)(const FN(km_problem) * p, const REAL *x,
+                             const REAL *C, size_t a, REAL va,
+                             const int32_t *cand, const REAL *v, size_t nc,
+                             REAL *vb)
+{
+    const size_t d = p->d;
+    /* pair_dists and the canonical sum are each within (d + 3) u of the
+       exact value, relative; values more than 8 (d + 4) u apart relative
+       (plus underflow's absolute error) keep their order in both. */
+    const double rel = 8.0 * (double)(d + 4) * (double)REAL_EPS;
+    size_t best = a, near = 0;
+    REAL e = va;
+    double lim;
+
+    for (size_t q = 0; q < nc; q++)
+        if (v[q] < e || (v[q] == e && (size_t)cand[q] < best)) {
+            e = v[q];
+            best = (size_t)cand[q];
+        }
+    lim = (double)e * (1.0 + rel) + (double)(d + 4) * (double)REAL_MIN;
+    near = best != a && (double)va <= lim;
+    for (size_t q = 0; q < nc && !near; q++)
+        near = (size_t)cand[q] != best && (double)v[q] <= lim;
+    if (near) {
+        const size_t b0 = best;
+
+        e = FN(km_sqdist)(x, C + b0 * d, d);
+        for (size_t q = 0; q <= nc; q++) {
+            const size_t j = q < nc ? (size_t)cand[q] : a;
+            const REAL vj = q < nc ? v[q] : va;
+            REAL ej;
+
+            if (j == b0 || (double)vj > lim)
+                continue;
+            ej = FN(km_sqdist)(x, C + j * d, d);
+            if (ej < e || (ej == e && j < best)) {
+                e = ej;
+                best = j;
+            }
+        }
+    }
+    *vb = e;
+    return best;
+}
+
+/* Rows [lo, hi) of block b (bounds_algo.rows): the first labels and bounds
+   when tight, then a relabelling where the bounds allow a change.  Every
+   row's distance to its own center comes first (the canonical one, lanes
+   over rows: u is always tight); the kernel's lb_scan moves the row's
+   bounds with the centers and lists the candidates, whose distances
+   pair_dists gives all at once. */
 static size_t FN(elkan_rows)(const FN(km_problem) * p, void *state,
                              const REAL *C, REAL slack, int tight, size_t b,
                              size_t lo, size_t hi, int32_t *labels)
 {
     FN(elkan_state) *s = state;
     const size_t k = p->k, d = p->d;
+    REAL *v = s->dist + b * FN(elkan_scratch)(k), *vc = v + KM_ROW_BLOCK;
+    int32_t *cand = s->cand + b * k;
     size_t ch = 0;
 
-    (void)b;
-    if (tight)
-        FN(elkan_init_bounds)(p, C, s, slack, lo, hi, labels);
+    if (tight) {
+        FN(elkan_init_bounds)(p, s, v, lo, hi, labels);
+        return hi - lo;
+    }
+    p->kern.label_dists(p->X + lo * d, hi - lo, d, C, labels + lo, v);
     for (size_t i = lo; i < hi; i++) {
         const REAL *x = p->X + i * d;
         REAL *l = s->lb + i * k;
-        const size_t a0 = (size_t)labels[i];
-        size_t a = a0;
-        REAL u = s->ub[i], sq_a = 0;
-        int exact = 0; /* u is the distance to a */
+        const size_t a = (size_t)labels[i];
+        const REAL va = v[i - lo], u = (REAL)sqrt((double)va);
+        const size_t nc =
+            p->kern.lb_scan(l, s->shift, s->half + a * k, k, u + slack, cand);
+        size_t best;
+        REAL vb;
 
-        if (!(u + slack < s->next[a])) {
-            for (size_t j = 0; j < k; j++) {
-                REAL sq, dj;
-
-                if (j == a || u + slack < l[j] ||
-                    u + slack < s->half[a * k + j])
-                    continue;
-                if (!exact) {
-                    sq_a = FN(km_sqdist)(x, C + a * d, d);
-                    u = (REAL)sqrt((double)sq_a);
-                    l[a] = u;
-                    exact = 1;
-                    if (u + slack < l[j] || u + slack < s->half[a * k + j])
-                        continue;
-                }
-                sq = FN(km_sqdist)(x, C + j * d, d);
-                dj = (REAL)sqrt((double)sq);
-                l[j] = dj;
-                if (sq < sq_a || (sq == sq_a && j < a)) {
-                    a = j;
-                    sq_a = sq;
-                    u = dj;
-                }
-            }
-            labels[i] = (int32_t)a;
-            s->ub[i] = u;
-            ch += a != a0;
-        }
+        l[a] = u;
+        if (nc == 0)
+            continue;
+        p->kern.pair_dists(x, d, C, cand, nc, vc);
+        for (size_t q = 0; q < nc; q++)
+            l[cand[q]] = (REAL)sqrt((double)vc[q]);
+        best = FN(elkan_pick)(p, x, C, a, va, cand, vc, nc, &vb);
+        labels[i] = (int32_t)best;
+        ch += best != a;
     }
     return ch;
 }
 
-/* The bounds moved with the centers (bounds_algo.move). */
+/* The bounds moved with the centers (bounds_algo.move): the shifts are
+   kept, and each row's bounds move in its next scan. */
 static double FN(elkan_move)(const FN(km_problem) * p, void *state,
                              const int32_t *labels, const REAL *shift)
 {
     FN(elkan_state) *s = state;
-    const size_t n = p->n, k = p->k;
     double max_shift = 0.0;
 
-#pragma omp parallel for num_threads(p->n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        REAL *l = s->lb + i * k;
-
-        s->ub[i] += shift[labels[i]];
-        for (size_t j = 0; j < k; j++) {
-            REAL v = l[j] - shift[j];
-            l[j] = v > 0 ? v : 0;
-        }
-    }
-    for (size_t j = 0; j < k; j++)
+    (void)labels;
+    memcpy(s->shift_buf, shift, p->k * sizeof *shift);
+    s->shift = s->shift_buf;
+    for (size_t j = 0; j < p->k; j++)
         if ((double)shift[j] > max_shift)
             max_shift = (double)shift[j];
     return max_shift;
@@ -142,14 +185,19 @@ static void FN(elkan_centers)(const FN(km_problem) * p, void *state,
 {
     FN(elkan_state) *s = state;
 
-    FN(center_half_distances)(p, C, s->half, s->next);
+    FN(transpose_centers)(C, p->k, p->d, s->kp, s->Ct);
+    FN(center_half_distances)
+    (p, C, s->Ct, s->kp, s->dist, KM_ELKAN_ROWS, s->half, s->next);
+    for (size_t a = 0; a < p->k; a++) /* never a candidate for itself */
+        s->half[a * p->k + a] = (REAL)INFINITY;
 }
 
 int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
                  double tol_abs, const km_progress *prog, int32_t *labels,
                  km_run_result *res)
 {
-    const size_t n = p->n, k = p->k;
+    const size_t n = p->n, k = p->k, d = p->d, nb = p->blk.n_blocks;
+    const size_t pad = p->kern.ct_pad;
     FN(elkan_state) s = {0};
     const FN(bounds_algo)
         algo = {&s, FN(elkan_rows), FN(elkan_move), FN(elkan_centers)};
@@ -157,16 +205,24 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
 
     if (k == 1) /* no other center to bound against: Lloyd, as sklearn */
         return FN(km_lloyd)(p, C, max_iter, tol_abs, prog, labels, res);
-    s.ub = km_malloc_array(n, sizeof *s.ub);
+    s.shift_buf = km_malloc_array(k, sizeof *s.shift_buf);
     s.lb = km_malloc_array(n, k * sizeof *s.lb);
     s.half = km_malloc_array(k, k * sizeof *s.half);
     s.next = km_malloc_array(k, sizeof *s.next);
-    if (s.ub != NULL && s.lb != NULL && s.half != NULL && s.next != NULL)
+    s.kp = (k + pad - 1) / pad * pad;
+    s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
+    s.dist = km_malloc_array(nb, FN(elkan_scratch)(k) * sizeof *s.dist);
+    s.cand = km_malloc_array(nb, k * sizeof *s.cand);
+    if (s.shift_buf != NULL && s.lb != NULL && s.half != NULL &&
+        s.next != NULL && s.Ct != NULL && s.dist != NULL && s.cand != NULL)
         status =
             FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
-    km_free(s.ub);
+    km_free(s.shift_buf);
     km_free(s.lb);
     km_free(s.half);
     km_free(s.next);
+    km_free(s.Ct);
+    km_free(s.dist);
+    km_free(s.cand);
     return status;
 }

@@ -12,8 +12,12 @@
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 
+/* Rows per row_dists call in Elkan's first pass. */
+#define KM_ELKAN_ROWS 16
+
 #define REAL     float
 #define REAL_EPS FLT_EPSILON
+#define REAL_MIN FLT_MIN
 #define FN(name) name##_f32
 #include "algo/km_lloyd_impl.h"
 #include "algo/km_bounds_impl.h"
@@ -22,10 +26,12 @@
 #include "algo/km_yinyang_impl.h"
 #undef REAL
 #undef REAL_EPS
+#undef REAL_MIN
 #undef FN
 
 #define REAL     double
 #define REAL_EPS DBL_EPSILON
+#define REAL_MIN DBL_MIN
 #define FN(name) name##_f64
 #include "algo/km_lloyd_impl.h"
 #include "algo/km_bounds_impl.h"
@@ -34,4 +40,5 @@
 #include "algo/km_yinyang_impl.h"
 #undef REAL
 #undef REAL_EPS
+#undef REAL_MIN
 #undef FN

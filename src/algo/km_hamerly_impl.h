@@ -22,19 +22,19 @@ typedef struct FN(hamerly_state) {
     REAL *Ct;   /* the centers transposed (d x kp) */
     REAL *buf;  /* per block: kp distances, then kp zeros */
     size_t kp;  /* k rounded up to KM_CT_PAD */
+    /* The dot form (tables with dot_argmin2): */
+    REAL *cn;      /* k squared center norms */
+    REAL cn_max;   /* their largest */
+    REAL *dbuf;    /* per block: hamerly_dot_reals(d, kp) */
+    int32_t *ibuf; /* per block: 2 KM_ROW_BLOCK */
 } FN(hamerly_state);
 
-/* The centers transposed for the row_dists kernel: Ct[f * kp + j], with kp
-   = k rounded up to KM_CT_PAD and zero padding. */
-static void FN(transpose_centers)(const REAL *C, size_t k, size_t d, size_t kp,
-                                  REAL *Ct)
+/* Scratch values per block for the dot form: the rows that need a scan,
+   gathered (KM_ROW_BLOCK x d) and transposed (d x KM_ROW_BLOCK), three
+   values per row, and kp distances for a near tie. */
+static size_t FN(hamerly_dot_reals)(size_t d, size_t kp)
 {
-    for (size_t f = 0; f < d; f++) {
-        for (size_t j = 0; j < k; j++)
-            Ct[f * kp + j] = C[j * d + f];
-        for (size_t j = k; j < kp; j++)
-            Ct[f * kp + j] = 0;
-    }
+    return 2 * KM_ROW_BLOCK * d + 3 * KM_ROW_BLOCK + kp;
 }
 
 /* All k distances of row x (row_dists kernel, from the transposed centers
@@ -54,6 +54,99 @@ static void FN(hamerly_scan)(const FN(km_problem) * p, const REAL *x,
     *l = (REAL)sqrt((double)b2);
 }
 
+/*
+ * Rows [lo, hi) through the dot form (bounds_algo.rows when the table has
+ * dot_argmin2): the rows whose bounds fail are gathered; their upper bounds
+ * are tightened (label_dists: the canonical distance to their center), and
+ * those that still fail are scanned together by the fused kernel, as
+ * Lloyd's pass does (assign_gemm: the same labels, a near tie re-checked
+ * with every canonical distance).  The lower bound is the second smallest
+ * value less its error bound (|x|^2 + b2 - e <= the canonical distance of
+ * every other center) and the upper bound the smallest plus it, or the
+ * two smallest canonical distances after a re-check.
+ */
+static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
+                                   FN(hamerly_state) * s, const REAL *C,
+                                   REAL slack, int tight, size_t b, size_t lo,
+                                   size_t hi, int32_t *labels)
+{
+    const size_t d = p->d, k = p->k, kp = s->kp;
+    REAL *Xg = s->dbuf + b * FN(hamerly_dot_reals)(d, kp);
+    REAL *xt = Xg + KM_ROW_BLOCK * d, *v1 = xt + d * KM_ROW_BLOCK;
+    REAL *v2 = v1 + KM_ROW_BLOCK, *ud = v2 + KM_ROW_BLOCK;
+    REAL *rd = ud + KM_ROW_BLOCK;
+    int32_t *idx = s->ibuf + b * 2 * KM_ROW_BLOCK, *lab = idx + KM_ROW_BLOCK;
+    int32_t best[KM_ROW_BLOCK];
+    size_t m = 0, ch = 0;
+
+    for (size_t i = lo; i < hi; i++) {
+        const size_t a = tight ? 0 : (size_t)labels[i];
+
+        if (!tight &&
+            s->ub[i] + slack < (s->next[a] > s->lb[i] ? s->next[a] : s->lb[i]))
+            continue;
+        idx[m] = (int32_t)i;
+        lab[m] = (int32_t)a;
+        memcpy(Xg + m * d, p->X + i * d, d * sizeof *Xg);
+        m++;
+    }
+    if (m > 0 && !tight) {
+        size_t m2 = 0;
+
+        p->kern.label_dists(Xg, m, d, C, lab, ud);
+        for (size_t q = 0; q < m; q++) {
+            const size_t i = (size_t)idx[q], a = (size_t)lab[q];
+            const REAL u = (REAL)sqrt((double)ud[q]);
+
+            s->ub[i] = u;
+            if (u + slack < (s->next[a] > s->lb[i] ? s->next[a] : s->lb[i]))
+                continue;
+            if (m2 != q)
+                memcpy(Xg + m2 * d, Xg + q * d, d * sizeof *Xg);
+            idx[m2] = (int32_t)i;
+            lab[m2] = (int32_t)a;
+            m2++;
+        }
+        m = m2;
+    }
+    if (m == 0)
+        return 0;
+    p->kern.transpose(Xg, m, d, xt);
+    p->kern.dot_argmin2(xt, m, d, C, s->cn, k, best, v1, v2);
+    for (size_t q = 0; q < m; q++) {
+        const size_t i = (size_t)idx[q];
+        const double xn = (double)p->xn[i];
+        const double e = p->kern.err_scale * (xn + (double)s->cn_max);
+        double low = xn + (double)v2[q] - e, up = xn + (double)v1[q] + e;
+        size_t label = (size_t)best[q];
+
+        if ((double)v2[q] <= (double)v1[q] + 2.0 * e) {
+            /* a near tie: every canonical distance */
+            REAL r1, r2;
+
+            p->kern.row_dists(Xg + q * d, 1, s->Ct, kp, d, k, rd);
+            label = 0;
+            r1 = rd[0];
+            r2 = (REAL)INFINITY;
+            for (size_t j = 1; j < k; j++)
+                if (rd[j] < r1) {
+                    r2 = r1;
+                    r1 = rd[j];
+                    label = j;
+                } else if (rd[j] < r2) {
+                    r2 = rd[j];
+                }
+            low = (double)r2;
+            up = (double)r1;
+        }
+        s->lb[i] = low > 0 ? (REAL)sqrt(low) : 0;
+        s->ub[i] = up > 0 ? (REAL)sqrt(up) : 0;
+        ch += tight || (size_t)lab[q] != label;
+        labels[i] = (int32_t)label;
+    }
+    return ch;
+}
+
 /* Rows [lo, hi) of block b (bounds_algo.rows; tight: first labels, every
    distance). */
 static size_t FN(hamerly_rows)(const FN(km_problem) * p, void *state,
@@ -64,6 +157,9 @@ static size_t FN(hamerly_rows)(const FN(km_problem) * p, void *state,
     const size_t d = p->d, kp = s->kp;
     REAL *buf = s->buf + b * 2 * kp;
     size_t ch = 0;
+
+    if (p->kern.dot_argmin2 != NULL)
+        return FN(hamerly_rows_dot)(p, s, C, slack, tight, b, lo, hi, labels);
 
     for (size_t i = lo; i < hi; i++) {
         const REAL *x = p->X + i * d;
@@ -119,8 +215,17 @@ static void FN(hamerly_centers)(const FN(km_problem) * p, void *state,
 {
     FN(hamerly_state) *s = state;
 
-    FN(center_half_distances)(p, C, NULL, s->next);
     FN(transpose_centers)(C, p->k, p->d, s->kp, s->Ct);
+    /* one row of distances at a time in block 0's scratch (its first kp
+       values; the next kp are zeros for argmin2) */
+    FN(center_half_distances)(p, C, s->Ct, s->kp, s->buf, 1, NULL, s->next);
+    if (s->cn != NULL) {
+        p->kern.sq_norms(C, p->k, p->d, s->cn);
+        s->cn_max = 0;
+        for (size_t j = 0; j < p->k; j++)
+            if (s->cn[j] > s->cn_max)
+                s->cn_max = s->cn[j];
+    }
 }
 
 int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
@@ -141,6 +246,16 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
     s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
     s.buf = km_calloc_array(nb * 2 * s.kp, sizeof *s.buf);
+    if (p->kern.dot_argmin2 != NULL) {
+        s.cn = km_malloc_array(k, sizeof *s.cn);
+        s.dbuf = km_malloc_array(nb, FN(hamerly_dot_reals)(d, s.kp) *
+                                         sizeof *s.dbuf);
+        s.ibuf = km_malloc_array(nb, 2 * KM_ROW_BLOCK * sizeof *s.ibuf);
+        if (s.cn == NULL || s.dbuf == NULL || s.ibuf == NULL) {
+            km_free(s.buf);
+            s.buf = NULL;
+        }
+    }
     if (s.ub != NULL && s.lb != NULL && s.next != NULL && s.Ct != NULL &&
         s.buf != NULL)
         status =
@@ -150,5 +265,8 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     km_free(s.next);
     km_free(s.Ct);
     km_free(s.buf);
+    km_free(s.cn);
+    km_free(s.dbuf);
+    km_free(s.ibuf);
     return status;
 }

@@ -173,6 +173,17 @@ typedef void km_pp_block_f64_fn(const double *X, const uint32_t *sel, size_t m,
  *   label_dists  out[i] = canonical distance of row i (m rows of X) to
  *                center labels[i] of C (the final pass's distances, the
  *                inertia).
+ *   pair_dists   out[q] = squared distance of one row x to center idx[q]
+ *                of C (q < nidx), summed in any order: not the canonical
+ *                bits, but at most d + 2 roundings on any term's path, so
+ *                within the canonical relative bound (d + 2) u of the
+ *                exact value (Elkan's bounds, and which candidates need
+ *                the canonical distance).
+ *   lb_scan      Elkan's scan of one row's k lower bounds l: first, when
+ *                shift is not NULL, l[j] = max(l[j] - shift[j], 0) (the
+ *                bounds moved with the centers); then the centers j with
+ *                l[j] <= us and half_a[j] <= us, in increasing order, into
+ *                cand; returns how many.  The same values in every table.
  * sq_norms gives out[i] = sum over features, in order, of x_if * x_if in
  * the data's precision (every table the same bits).
  */
@@ -201,6 +212,10 @@ typedef struct km_kernels_f32 {
     km_pp_block_f32_fn *pp_block;
     void (*label_dists)(const float *X, size_t m, size_t d, const float *C,
                         const int32_t *labels, float *out);
+    void (*pair_dists)(const float *x, size_t d, const float *C,
+                       const int32_t *idx, size_t nidx, float *out);
+    size_t (*lb_scan)(float *l, const float *shift, const float *half_a,
+                      size_t k, float us, int32_t *cand);
 } km_kernels_f32;
 
 typedef struct km_kernels_f64 {
@@ -228,6 +243,10 @@ typedef struct km_kernels_f64 {
     km_pp_block_f64_fn *pp_block;
     void (*label_dists)(const double *X, size_t m, size_t d, const double *C,
                         const int32_t *labels, double *out);
+    void (*pair_dists)(const double *x, size_t d, const double *C,
+                       const int32_t *idx, size_t nidx, double *out);
+    size_t (*lb_scan)(double *l, const double *shift, const double *half_a,
+                      size_t k, double us, int32_t *cand);
 } km_kernels_f64;
 
 typedef enum km_kernel_id {

@@ -36,6 +36,8 @@
 #define V_MAX(a, b)         _mm256_max_ps((a), (b))
 #define V_FMADD(a, b, c)    _mm256_fmadd_ps((a), (b), (c))
 #define V_FNMADD(a, b, c)   _mm256_fnmadd_ps((a), (b), (c))
+#define V_LEBITS(a, b)                                                         \
+    ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps((a), (b), _CMP_LE_OQ)))
 #include "kernels/km_kernels_simd_impl.h"
 #include "kernels/km_kernels_rows_impl.h"
 #include "kernels/km_kernels_simd_undef.h"
@@ -59,5 +61,7 @@
 #define V_MAX(a, b)         _mm256_max_pd((a), (b))
 #define V_FMADD(a, b, c)    _mm256_fmadd_pd((a), (b), (c))
 #define V_FNMADD(a, b, c)   _mm256_fnmadd_pd((a), (b), (c))
+#define V_LEBITS(a, b)                                                         \
+    ((unsigned)_mm256_movemask_pd(_mm256_cmp_pd((a), (b), _CMP_LE_OQ)))
 #include "kernels/km_kernels_simd_impl.h"
 #include "kernels/km_kernels_rows_impl.h"

@@ -183,6 +183,32 @@ static void FN(ref_label_dists)(const REAL *X, size_t m, size_t d,
         out[i] = FN(km_sqdist)(X + i * d, C + (size_t)labels[i] * d, d);
 }
 
+/* Distances from x to some centers: the canonical ones (km_kernels.h). */
+static void FN(ref_pair_dists)(const REAL *x, size_t d, const REAL *C,
+                               const int32_t *idx, size_t nidx, REAL *out)
+{
+    for (size_t q = 0; q < nidx; q++)
+        out[q] = FN(km_sqdist)(x, C + (size_t)idx[q] * d, d);
+}
+
+/* Elkan's scan of one row's lower bounds (km_kernels.h). */
+static size_t FN(ref_lb_scan)(REAL *l, const REAL *shift, const REAL *half_a,
+                              size_t k, REAL us, int32_t *cand)
+{
+    size_t nc = 0;
+
+    for (size_t j = 0; j < k; j++) {
+        if (shift != NULL) {
+            const REAL v = l[j] - shift[j];
+
+            l[j] = v > 0 ? v : 0;
+        }
+        if (l[j] <= us && half_a[j] <= us)
+            cand[nc++] = (int32_t)j;
+    }
+    return nc;
+}
+
 #ifdef KM_HAVE_BLAS
 /* D = -2 X C^T: one GEMM per block of rows; the norms are added by the
    caller where needed. */
@@ -270,6 +296,8 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
     out->row_dists = FN(ref_row_dists);
     out->pp_block = FN(ref_pp_block);
     out->label_dists = FN(ref_label_dists);
+    out->pair_dists = FN(ref_pair_dists);
+    out->lb_scan = FN(ref_lb_scan);
     if (id == KM_KERNEL_REF)
         return; /* all reference: what the fast kernels are tested against */
     if (FN(km_kernels_fast_argmin2)() != NULL) {
@@ -290,6 +318,10 @@ void FN(km_kernels_get)(km_kernel_id id, size_t k, size_t d,
         /* Lanes over rows, each the reference's sum: the same bits. */
         out->sq_norms = FN(km_simd_sq_norms);
         out->label_dists = FN(km_simd_label_dists);
+        /* Not the canonical bits (features summed LANES at a time), within
+           the canonical bound: only for bounds and candidates. */
+        out->pair_dists = FN(km_simd_pair_dists);
+        out->lb_scan = FN(km_simd_lb_scan); /* the same values */
     }
     if (id == KM_KERNEL_DOT || (id == KM_KERNEL_AUTO && FN(km_use_dot)(k, d))) {
         if (out->fast_rows) { /* AVX2 and FMA */

@@ -52,7 +52,7 @@ void km_simd_pp_block_f64(const double *X, const uint32_t *sel, size_t m,
                           double *newmin, size_t ldn, double *lanes,
                           double *scratch);
 
-/* sq_norms and label_dists (km_kernels_rows_impl.h). */
+/* sq_norms, label_dists, pair_dists and lb_scan (km_kernels_rows_impl.h). */
 void km_simd_sq_norms_f32(const float *X, size_t m, size_t d, float *out);
 void km_simd_sq_norms_f64(const double *X, size_t m, size_t d, double *out);
 void km_simd_label_dists_f32(const float *X, size_t m, size_t d, const float *C,
@@ -60,6 +60,14 @@ void km_simd_label_dists_f32(const float *X, size_t m, size_t d, const float *C,
 void km_simd_label_dists_f64(const double *X, size_t m, size_t d,
                              const double *C, const int32_t *labels,
                              double *out);
+void km_simd_pair_dists_f32(const float *x, size_t d, const float *C,
+                            const int32_t *idx, size_t nidx, float *out);
+void km_simd_pair_dists_f64(const double *x, size_t d, const double *C,
+                            const int32_t *idx, size_t nidx, double *out);
+size_t km_simd_lb_scan_f32(float *l, const float *shift, const float *half_a,
+                           size_t k, float us, int32_t *cand);
+size_t km_simd_lb_scan_f64(double *l, const double *shift, const double *half_a,
+                           size_t k, double us, int32_t *cand);
 
 /* The AVX-512F kernels (km_kernels_avx512.c, compiled with -mavx512f):
    the same contracts and the same bits as the AVX2 ones above.  TAG is

@@ -20,3 +20,4 @@
 #undef V_MAX
 #undef V_FMADD
 #undef V_FNMADD
+#undef V_LEBITS

@@ -4,8 +4,11 @@
  * without a scalar tail and feature counts with and without a partial
  * vector; and an assignment pass gives the same labels, distances, sums
  * and inertia with every kernel and thread count, whether its labels are
- * shared out by blocks or by smaller pieces.
+ * shared out by blocks or by smaller pieces.  Elkan's kernels: pair_dists
+ * is within the canonical error bound of the exact distance, and lb_scan
+ * moves the bounds and lists the candidates as the reference does.
  */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,11 +216,130 @@ static void test_assign_pass_same_bits(void **state)
     }
 }
 
+/* pair_dists: each value within (d + 3) eps, relative, of the exact
+   distance (long double), for feature counts with and without partial
+   vectors and for one to nine centers (groups of four and tails). */
+static void test_pair_dists_bound(void **state)
+{
+    const size_t k = 9;
+    km_kernels_f32 t32[2];
+    km_kernels_f64 t64[2];
+
+    (void)state;
+    km_kernels_get_f32(KM_KERNEL_REF, k, 8, &t32[0]);
+    km_kernels_get_f64(KM_KERNEL_REF, k, 8, &t64[0]);
+    km_kernels_get_f32(KM_KERNEL_SIMD, k, 8, &t32[1]);
+    km_kernels_get_f64(KM_KERNEL_SIMD, k, 8, &t64[1]);
+    if (km_cpu_has_avx2(1))
+        assert_ptr_not_equal(t32[1].pair_dists, t32[0].pair_dists);
+    for (size_t b = 0; b < N_DS; b++) {
+        const size_t d = ds[b];
+        double *X = mixed(d, 300 + b), *C = mixed(k * d, 400 + b);
+        float *Xf = td_to_f32(X, d), *Cf = td_to_f32(C, k * d);
+        int32_t idx[9];
+
+        for (size_t nidx = 1; nidx <= k; nidx++) {
+            for (size_t q = 0; q < nidx; q++) /* some repeated, out of order */
+                idx[q] = (int32_t)((q * 5 + nidx) % k);
+            for (int t = 0; t < 2; t++) {
+                double o[9];
+                float of[9];
+
+                t64[t].pair_dists(X, d, C, idx, nidx, o);
+                t32[t].pair_dists(Xf, d, Cf, idx, nidx, of);
+                for (size_t q = 0; q < nidx; q++) {
+                    const size_t j = (size_t)idx[q];
+                    long double e = 0, ef = 0;
+
+                    for (size_t f = 0; f < d; f++) {
+                        long double u = (long double)X[f] - C[j * d + f];
+                        long double v = (long double)Xf[f] - Cf[j * d + f];
+
+                        e += u * u;
+                        ef += v * v;
+                    }
+                    assert_true(fabsl((long double)o[q] - e) <=
+                                (long double)(d + 3) * DBL_EPSILON * e);
+                    assert_true(fabsl((long double)of[q] - ef) <=
+                                (long double)(d + 3) * FLT_EPSILON * ef);
+                    if (t == 0) /* the reference is the canonical sum */
+                        assert_true(of[q] == sq_f32(Xf, Cf + j * d, d));
+                }
+            }
+        }
+        free(X);
+        free(C);
+        free(Xf);
+        free(Cf);
+    }
+}
+
+/* lb_scan: the same moved bounds (bit for bit) and the same candidates as
+   the reference, with bounds equal to the threshold (candidates: <=),
+   below zero after the move (clamped), for k with and without tails. */
+static void test_lb_scan_same(void **state)
+{
+    km_kernels_f32 r32, f32;
+    km_kernels_f64 r64, f64;
+
+    (void)state;
+    km_kernels_get_f32(KM_KERNEL_REF, 8, 8, &r32);
+    km_kernels_get_f64(KM_KERNEL_REF, 8, 8, &r64);
+    km_kernels_get_f32(KM_KERNEL_SIMD, 8, 8, &f32);
+    km_kernels_get_f64(KM_KERNEL_SIMD, 8, 8, &f64);
+    if (km_cpu_has_avx2(1))
+        assert_ptr_not_equal(f64.lb_scan, r64.lb_scan);
+    for (size_t k = 1; k <= 70; k++)
+        for (int moved = 0; moved < 2; moved++) {
+            double l[70], sh[70], h[70], l1[70], l2[70];
+            float lf[70], shf[70], hf[70], lf1[70], lf2[70];
+            int32_t c1[70], c2[70];
+            const double us = 1.0;
+            km_rng r;
+            size_t n1, n2;
+
+            km_rng_seed(&r, 1000 + k * 2 + (size_t)moved);
+            for (size_t j = 0; j < k; j++) {
+                /* values on a grid of quarters: many equal to us */
+                l[j] = 0.25 * (double)km_rng_below(&r, 9);
+                sh[j] = 0.25 * (double)km_rng_below(&r, 3);
+                h[j] = 0.25 * (double)km_rng_below(&r, 7);
+                lf[j] = (float)l[j];
+                shf[j] = (float)sh[j];
+                hf[j] = (float)h[j];
+            }
+            memcpy(l1, l, sizeof l);
+            memcpy(l2, l, sizeof l);
+            n1 = r64.lb_scan(l1, moved ? sh : NULL, h, k, us, c1);
+            n2 = f64.lb_scan(l2, moved ? sh : NULL, h, k, us, c2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(c1, c2, n1 * sizeof *c1);
+            assert_memory_equal(l1, l2, k * sizeof *l1);
+            for (size_t j = 0; j < k; j++) {
+                const double v = moved ? l[j] - sh[j] : l[j];
+
+                assert_true(l1[j] == (v > 0 ? v : 0));
+            }
+            memcpy(lf1, lf, sizeof lf);
+            memcpy(lf2, lf, sizeof lf);
+            n1 = r32.lb_scan(lf1, moved ? shf : NULL, hf, k, (float)us, c1);
+            n2 = f32.lb_scan(lf2, moved ? shf : NULL, hf, k, (float)us, c2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(c1, c2, n1 * sizeof *c1);
+            assert_memory_equal(lf1, lf2, k * sizeof *lf1);
+            for (size_t q = 0, j = 0; j < k; j++)
+                if (lf1[j] <= 1.0f && hf[j] <= 1.0f)
+                    assert_int_equal(c1[q++], (int32_t)j);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_kernels_agree),
         cmocka_unit_test(test_assign_pass_same_bits),
+        cmocka_unit_test(test_pair_dists_bound),
+        cmocka_unit_test(test_lb_scan_same),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
