@@ -249,23 +249,41 @@ static void test_yinyang_many_clusters(void **state)
     free(cy);
 }
 
-/* What auto means (docs/library.md): Yinyang from 32 clusters, 10000 rows
-   and up to 64 features, Lloyd otherwise; explicit choices stay. */
+/* What auto means (docs/library.md): Hamerly through the fused kernel
+   from 50 clusters and 10000 rows, Lloyd otherwise; explicit choices stay.
+   And fit's choice of kernel feeds it. */
 static void test_auto_rule(void **state)
 {
+    km_kernels_f32 t;
+
     (void)state;
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32),
-                     KM_ALGO_YINYANG);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 32, 64),
-                     KM_ALGO_YINYANG);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 64),
-                     KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 128),
-                     KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 31, 2),
-                     KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 2),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32, 1),
                      KM_ALGO_HAMERLY);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 50, 64, 1),
+                     KM_ALGO_HAMERLY);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 50, 64, 1),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 49, 64, 1),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32, 0),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 64, 1),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 128, 0),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 100, 2, 0),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 2, 0),
+                     KM_ALGO_HAMERLY);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_YINYANG, 1000, 5, 2, 1),
+                     KM_ALGO_YINYANG);
+    /* W4's and W6's shapes take the fused kernel where the CPU has it */
+    km_kernels_get_f32(KM_KERNEL_AUTO, 100, 32, &t);
+    assert_int_equal(t.dot_argmin2 != NULL, km_cpu_has_avx2(1));
+    km_kernels_get_f32(KM_KERNEL_AUTO, 100, 16, &t);
+    assert_int_equal(t.dot_argmin2 != NULL, km_cpu_has_avx2(1));
+    km_kernels_get_f32(KM_KERNEL_AUTO, 100, 2, &t);
+    assert_null(t.dot_argmin2);
 }
 
 static void test_shuffle_rows(void **state)
