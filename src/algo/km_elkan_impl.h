@@ -66,24 +66,23 @@ static void FN(elkan_init_bounds)(const FN(km_problem) * p, FN(elkan_state) * s,
 }
 
 /*
- * Row x's label among its center a (squared distance va) and the
- * candidates cand (squared distances v), all from pair_dists: the smallest
- * value's center, unless another value is within the pair_dists error of
- * it, then the canonical argmin (ties to the lowest index) of those near
- * it, whose canonical distance replaces *vb.  Every center outside the
- * candidates is farther by the bounds.
+ * Row x's label among its center a (canonical squared distance va) and
+ * the candidates cand (squared distances v from pair_dists): the smallest
+ * value's center, unless another value is within the error bound of it,
+ * then the canonical argmin (ties to the lowest index) of those near it.
+ * Every center outside the candidates is farther by the bounds.
  */
 static size_t FN(elkan_pick)(const FN(km_problem) * p, const REAL *x,
                              const REAL *C, size_t a, REAL va,
-                             const int32_t *cand, const REAL *v, size_t nc,
-                             REAL *vb)
+                             const int32_t *cand, const REAL *v, size_t nc)
 {
     const size_t d = p->d;
     /* pair_dists and the canonical sum are each within (d + 3) u of the
        exact value, relative; values more than 8 (d + 4) u apart relative
        (plus underflow's absolute error) keep their order in both. */
     const double rel = 8.0 * (double)(d + 4) * (double)REAL_EPS;
-    size_t best = a, near = 0;
+    size_t best = a;
+    int near;
     REAL e = va;
     double lim;
 
@@ -114,7 +113,6 @@ static size_t FN(elkan_pick)(const FN(km_problem) * p, const REAL *x,
             }
         }
     }
-    *vb = e;
     return best;
 }
 
@@ -147,7 +145,6 @@ static size_t FN(elkan_rows)(const FN(km_problem) * p, void *state,
         const size_t nc =
             p->kern.lb_scan(l, s->shift, s->half + a * k, k, u + slack, cand);
         size_t best;
-        REAL vb;
 
         l[a] = u;
         if (nc == 0)
@@ -155,7 +152,7 @@ static size_t FN(elkan_rows)(const FN(km_problem) * p, void *state,
         p->kern.pair_dists(x, d, C, cand, nc, vc);
         for (size_t q = 0; q < nc; q++)
             l[cand[q]] = (REAL)sqrt((double)vc[q]);
-        best = FN(elkan_pick)(p, x, C, a, va, cand, vc, nc, &vb);
+        best = FN(elkan_pick)(p, x, C, a, va, cand, vc, nc);
         labels[i] = (int32_t)best;
         ch += best != a;
     }
