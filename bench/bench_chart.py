@@ -46,10 +46,13 @@ def main():
     ax1.legend()
     conv = [w for w in names if any(r["workload"] == w and r["mode"] ==
                                     "converge" for r in rows)]
+    ct = max((r["threads"] for r in rows if r["mode"] == "converge"),
+             default=2)
     ys = []
     for w in conv:
         c = {r["impl"]: r["seconds"] for r in rows
-             if r["workload"] == w and r["mode"] == "converge"}
+             if r["workload"] == w and r["mode"] == "converge"
+             and r["threads"] == ct}
         ys.append(c["sklearn-lloyd"] / c["kmeans"])
     bars = ax2.bar(range(len(conv)), ys, 0.6, color="tab:green")
     ax2.bar_label(bars, fmt="%.1f", fontsize=8)
@@ -58,7 +61,7 @@ def main():
             ax2.plot([i - 0.4, i + 0.4], [3, 3], "k--", lw=1)
     ax2.set_xticks(range(len(conv)), conv)
     ax2.set_ylabel("scikit-learn / kmeans auto")
-    ax2.set_title("To convergence, 2 threads")
+    ax2.set_title("To convergence, %d threads" % ct)
     m = res.get("machine", {})
     fig.suptitle("kmeans against scikit-learn 1.2.1 and FAISS 1.7.3, same "
                  "initial centers, float32 (%s, %s cores%s)"

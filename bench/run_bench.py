@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/run_bench.py [--build build] [--workloads W1,W3]
         [--repeats 3] [--iters 10] [--threads 1,2] [--no-converge]
+        [--converge W3,W4] [--converge-threads 1,2] [--no-fixed]
         [--report docs/performance.md] [--json R.json --chart R.png]
 
 For each workload (W1-W6 of the speed issue) it generates the data and one
@@ -11,7 +12,8 @@ then times, interleaved and in the same run, kmeans (build/km_bench), and
 scikit-learn and FAISS (bench/anchor_fit.py) from those centers:
   - a fixed number of Lloyd iterations (tol 0): time per iteration;
   - to convergence (tol 1e-4): kmeans' `auto` against scikit-learn's
-    default (lloyd), time and final inertia.
+    default (lloyd), time and final inertia, on the last of --threads or
+    on each of --converge-threads.
 Each measurement runs in its own process (so peak resident memory is the
 fit's), `--repeats` times; medians are reported.  It also measures this
 machine's single-thread sgemm rate and memory bandwidth (numpy) and gives
@@ -162,6 +164,11 @@ def main():
                     help="set OMP_PROC_BIND=true for every implementation")
     ap.add_argument("--converge", default="W1,W2,W3,W4",
                     help="workloads also timed to convergence")
+    ap.add_argument("--converge-threads", default=None,
+                    help="thread counts of the convergence runs (default: "
+                    "the last of --threads)")
+    ap.add_argument("--no-fixed", action="store_true",
+                    help="skip the fixed-iteration runs")
     ap.add_argument("--anchors", default="sklearn-lloyd,sklearn-elkan,faiss")
     ap.add_argument("--report", default=None,
                     help="write the Markdown report here")
@@ -178,6 +185,8 @@ def main():
 
     names = args.workloads.split(",")
     threads = [int(t) for t in args.threads.split(",")]
+    conv_threads = ([int(t) for t in args.converge_threads.split(",")]
+                    if args.converge_threads else threads[-1:])
     anchors = [a for a in args.anchors.split(",") if a]
     impls = ["kmeans"] + anchors
     peak, bw = sgemm_rate(), bandwidth()
@@ -198,7 +207,7 @@ def main():
         runs = {}
         # Fixed iterations, interleaved: every implementation and thread
         # count once per repetition.
-        for rep in range(args.repeats):
+        for rep in range(0 if args.no_fixed else args.repeats):
             for t in threads:
                 for impl in impls:
                     row = measure(impl, data, init, t, args.iters, 0.0,
@@ -223,19 +232,20 @@ def main():
             continue
         conv = {}
         for rep in range(args.repeats):
-            for impl in ("kmeans", "sklearn-lloyd"):
-                row = measure(impl, data, init, threads[-1], 300, 1e-4,
-                              args.build)
-                conv.setdefault(impl, []).append(row)
-        for impl, rows in conv.items():
+            for t in conv_threads:
+                for impl in ("kmeans", "sklearn-lloyd"):
+                    row = measure(impl, data, init, t, 300, 1e-4,
+                                  args.build)
+                    conv.setdefault((impl, t), []).append(row)
+        for (impl, t), rows in conv.items():
             secs = statistics.median(r["seconds"] for r in rows)
             results.append({"workload": name, "mode": "converge",
-                            "impl": impl, "threads": threads[-1],
+                            "impl": impl, "threads": t,
                             "seconds": secs, "n_iter": rows[0]["n_iter"],
                             "inertia": rows[0]["inertia"],
                             "algorithm": rows[0].get("algorithm")})
             print("%s converge %-14s t=%d %9.3f s  %d iters  inertia %.10g"
-                  % (name, impl, threads[-1], secs, rows[0]["n_iter"],
+                  % (name, impl, t, secs, rows[0]["n_iter"],
                      rows[0]["inertia"]), flush=True)
 
     if args.json:
@@ -313,20 +323,23 @@ def render(env, results, names, threads, anchors, args):
     if conv:
         out.append("\n### To convergence (tol 1e-4, max_iter 300): kmeans "
                    "`auto` against scikit-learn's default (lloyd)\n")
-        out.append("| workload | kmeans | iters | scikit-learn | iters | "
-                   "speedup | inertia (kmeans / scikit-learn - 1) |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| workload | threads | kmeans | iters | scikit-learn | "
+                   "iters | speedup | inertia (kmeans / scikit-learn - 1) |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for name in names:
-            row = {r["impl"]: r for r in conv if r["workload"] == name}
-            if len(row) < 2:
-                continue
-            a, b = row["kmeans"], row["sklearn-lloyd"]
-            out.append("| %s | %.3g s | %d | %.3g s | %d | %.1fx | %.1e |" % (
-                name + (" (%s)" % a["algorithm"] if a.get("algorithm")
-                        else ""),
-                a["seconds"], a["n_iter"], b["seconds"], b["n_iter"],
-                b["seconds"] / a["seconds"],
-                a["inertia"] / b["inertia"] - 1))
+            for t in sorted({r["threads"] for r in conv}):
+                row = {r["impl"]: r for r in conv
+                       if r["workload"] == name and r["threads"] == t}
+                if len(row) < 2:
+                    continue
+                a, b = row["kmeans"], row["sklearn-lloyd"]
+                out.append("| %s | %d | %.3g s | %d | %.3g s | %d | %.1fx | "
+                           "%.1e |" % (
+                               name + (" (%s)" % a["algorithm"]
+                                       if a.get("algorithm") else ""), t,
+                               a["seconds"], a["n_iter"], b["seconds"],
+                               b["n_iter"], b["seconds"] / a["seconds"],
+                               a["inertia"] / b["inertia"] - 1))
     return "\n".join(out) + "\n"
 
 
