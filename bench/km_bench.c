@@ -176,7 +176,7 @@ int main(int argc, char **argv)
                    "\"algorithm\": \"%s\"}\n",
                    t, c, km_model_n_iter(m), km_model_inertia(m), peak_rss_kb(),
                    kernel,
-                   algos[km_choose_algorithm(p.algorithm, X.n, k, X.d, fused)]);
+                   algos[km_choose_algorithm(p.algorithm, X.n, k, fused)]);
         }
         km_model_free(m);
     }

@@ -47,16 +47,17 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 void km_reduce_blocks_add(const double *bsums, const double *bw, size_t k,
                           size_t d, double *sums, double *wsum);
 
-/* The algorithm `auto` means for n rows, k clusters and d features, when
-   the assignment uses the fused dot kernel (fused) or not (others are
-   returned as they are).  Measured with bench/km_bench to convergence
-   (docs/library.md): Hamerly through the fused kernel from 50 clusters
-   and 10000 rows; Lloyd otherwise (k = 32: even): with few rows (1797 and 5000)
-   the bounds' first full pass and per-pass costs do not pay back, and the
-   canonical SIMD kernel of low d and the GEMM form of high d leave the
-   bound algorithms' row scans far behind (d = 2, k = 100: 2.1-2.8x). */
+/* The algorithm `auto` means for n rows and k clusters, when the
+   assignment uses the fused dot kernel (fused, which the kernel table
+   chose from k and d) or not (others are returned as they are).  Measured with
+   bench/km_bench to convergence (docs/library.md): Hamerly through the fused
+   kernel from 50 clusters and 10000 rows; Lloyd otherwise (k = 32: even): with
+   few rows (1797 and 5000) the bounds' first full pass and per-pass costs do
+   not pay back, and the canonical SIMD kernel of low d and the GEMM form of
+   high d leave the bound algorithms' row scans far behind (d = 2, k =
+   100: 2.1-2.8x). */
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
-                                 size_t d, int fused);
+                                 int fused);
 
 /* Buffers an assignment pass needs, kept from one pass to the next (an
    allocation per pass costs page faults, and with several threads TLB

@@ -88,9 +88,8 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 }
 
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
-                                 size_t d, int fused)
+                                 int fused)
 {
-    (void)d; /* the fused kernel is chosen from k and d */
     if (requested != KM_ALGO_AUTO)
         return requested;
     return fused && k >= 50 && n >= 10000 ? KM_ALGO_HAMERLY : KM_ALGO_LLOYD;

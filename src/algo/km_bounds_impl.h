@@ -68,10 +68,10 @@ static void FN(transpose_centers)(const REAL *C, size_t k, size_t d, size_t kp,
 }
 
 /* Half the distance between every two centers (into half, k x k, when not
-   NULL) and, for each center, the smallest to another one (next[a]; +inf
-   when k = 1).  The canonical distances, through the row_dists kernel from
-   the centers transposed (Ct, d x kp) with the centers as rows, `rows` of
-   them at a time into D (rows x k values). */
+   NULL) and, for each center, the smallest to another one (into next[a]
+   when not NULL; +inf when k = 1).  The canonical distances, through the
+   row_dists kernel from the centers transposed (Ct, d x kp) with the centers as
+   rows, `rows` of them at a time into D (rows x k values). */
 static void FN(center_half_distances)(const FN(km_problem) * p, const REAL *C,
                                       const REAL *Ct, size_t kp, REAL *D,
                                       size_t rows, REAL *half, REAL *next)
@@ -95,7 +95,8 @@ static void FN(center_half_distances)(const FN(km_problem) * p, const REAL *C,
                 if (j != a && h < nx)
                     nx = h;
             }
-            next[a] = nx;
+            if (next != NULL)
+                next[a] = nx;
         }
     }
 }

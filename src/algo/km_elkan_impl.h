@@ -21,7 +21,6 @@ typedef struct FN(elkan_state) {
     REAL *shift_buf;   /* k: the last shifts of the centers */
     const REAL *shift; /* shift_buf once the centers have moved, else NULL */
     REAL *half;        /* k x k half distances between centers */
-    REAL *next;        /* k: min over j != a of half[a][j] */
     REAL *Ct;          /* the centers transposed (d x kp), for the first pass */
     size_t kp;         /* k rounded up to the table's ct_pad */
     REAL *dist;        /* per block, elkan_scratch(k) values: KM_ELKAN_ROWS x k
@@ -165,15 +164,14 @@ static double FN(elkan_move)(const FN(km_problem) * p, void *state,
                              const int32_t *labels, const REAL *shift)
 {
     FN(elkan_state) *s = state;
-    double max_shift = 0.0;
+    REAL max_shift, second;
+    size_t arg;
 
     (void)labels;
     memcpy(s->shift_buf, shift, p->k * sizeof *shift);
     s->shift = s->shift_buf;
-    for (size_t j = 0; j < p->k; j++)
-        if ((double)shift[j] > max_shift)
-            max_shift = (double)shift[j];
-    return max_shift;
+    FN(largest_shifts)(shift, p->k, &max_shift, &second, &arg);
+    return (double)max_shift;
 }
 
 /* The half distances between the centers (bounds_algo.centers). */
@@ -184,7 +182,7 @@ static void FN(elkan_centers)(const FN(km_problem) * p, void *state,
 
     FN(transpose_centers)(C, p->k, p->d, s->kp, s->Ct);
     FN(center_half_distances)
-    (p, C, s->Ct, s->kp, s->dist, KM_ELKAN_ROWS, s->half, s->next);
+    (p, C, s->Ct, s->kp, s->dist, KM_ELKAN_ROWS, s->half, NULL);
     for (size_t a = 0; a < p->k; a++) /* never a candidate for itself */
         s->half[a * p->k + a] = (REAL)INFINITY;
 }
@@ -205,19 +203,17 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.shift_buf = km_malloc_array(k, sizeof *s.shift_buf);
     s.lb = km_malloc_array(n, k * sizeof *s.lb);
     s.half = km_malloc_array(k, k * sizeof *s.half);
-    s.next = km_malloc_array(k, sizeof *s.next);
     s.kp = (k + pad - 1) / pad * pad;
     s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
     s.dist = km_malloc_array(nb, FN(elkan_scratch)(k) * sizeof *s.dist);
     s.cand = km_malloc_array(nb, k * sizeof *s.cand);
-    if (s.shift_buf != NULL && s.lb != NULL && s.half != NULL &&
-        s.next != NULL && s.Ct != NULL && s.dist != NULL && s.cand != NULL)
+    if (s.shift_buf != NULL && s.lb != NULL && s.half != NULL && s.Ct != NULL &&
+        s.dist != NULL && s.cand != NULL)
         status =
             FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
     km_free(s.shift_buf);
     km_free(s.lb);
     km_free(s.half);
-    km_free(s.next);
     km_free(s.Ct);
     km_free(s.dist);
     km_free(s.cand);

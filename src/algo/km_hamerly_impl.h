@@ -25,16 +25,16 @@ typedef struct FN(hamerly_state) {
     /* The dot form (tables with dot_argmin2): */
     REAL *cn;      /* k squared center norms */
     REAL cn_max;   /* their largest */
-    REAL *dbuf;    /* per block: hamerly_dot_reals(d, kp) */
+    REAL *dbuf;    /* per block: hamerly_dot_reals(d) */
     int32_t *ibuf; /* per block: 2 KM_ROW_BLOCK */
 } FN(hamerly_state);
 
 /* Scratch values per block for the dot form: the rows that need a scan,
-   gathered (KM_ROW_BLOCK x d) and transposed (d x KM_ROW_BLOCK), three
-   values per row, and kp distances for a near tie. */
-static size_t FN(hamerly_dot_reals)(size_t d, size_t kp)
+   gathered (KM_ROW_BLOCK x d) and transposed (d x KM_ROW_BLOCK), and three
+   values per row. */
+static size_t FN(hamerly_dot_reals)(size_t d)
 {
-    return 2 * KM_ROW_BLOCK * d + 3 * KM_ROW_BLOCK + kp;
+    return 2 * KM_ROW_BLOCK * d + 3 * KM_ROW_BLOCK;
 }
 
 /* All k distances of row x (row_dists kernel, from the transposed centers
@@ -54,6 +54,15 @@ static void FN(hamerly_scan)(const FN(km_problem) * p, const REAL *x,
     *l = (REAL)sqrt((double)b2);
 }
 
+/* Whether no center can take row i from its center a while its upper bound
+   is u: u clears both its lower bound and half the distance from a to the
+   nearest other center, by the slack. */
+static inline int FN(hamerly_clear)(const FN(hamerly_state) * s, size_t i,
+                                    size_t a, REAL u, REAL slack)
+{
+    return u + slack < (s->next[a] > s->lb[i] ? s->next[a] : s->lb[i]);
+}
+
 /*
  * Rows [lo, hi) through the dot form (bounds_algo.rows when the table has
  * dot_argmin2): the rows whose bounds fail are gathered; their upper bounds
@@ -71,10 +80,10 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
                                    size_t hi, int32_t *labels)
 {
     const size_t d = p->d, k = p->k, kp = s->kp;
-    REAL *Xg = s->dbuf + b * FN(hamerly_dot_reals)(d, kp);
+    REAL *Xg = s->dbuf + b * FN(hamerly_dot_reals)(d);
     REAL *xt = Xg + KM_ROW_BLOCK * d, *v1 = xt + d * KM_ROW_BLOCK;
     REAL *v2 = v1 + KM_ROW_BLOCK, *ud = v2 + KM_ROW_BLOCK;
-    REAL *rd = ud + KM_ROW_BLOCK;
+    REAL *buf = s->buf + b * 2 * kp; /* kp distances, then kp zeros */
     int32_t *idx = s->ibuf + b * 2 * KM_ROW_BLOCK, *lab = idx + KM_ROW_BLOCK;
     int32_t best[KM_ROW_BLOCK];
     size_t m = 0, ch = 0;
@@ -82,8 +91,7 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
     for (size_t i = lo; i < hi; i++) {
         const size_t a = tight ? 0 : (size_t)labels[i];
 
-        if (!tight &&
-            s->ub[i] + slack < (s->next[a] > s->lb[i] ? s->next[a] : s->lb[i]))
+        if (!tight && FN(hamerly_clear)(s, i, a, s->ub[i], slack))
             continue;
         idx[m] = (int32_t)i;
         lab[m] = (int32_t)a;
@@ -99,7 +107,7 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
             const REAL u = (REAL)sqrt((double)ud[q]);
 
             s->ub[i] = u;
-            if (u + slack < (s->next[a] > s->lb[i] ? s->next[a] : s->lb[i]))
+            if (FN(hamerly_clear)(s, i, a, u, slack))
                 continue;
             if (m2 != q)
                 memcpy(Xg + m2 * d, Xg + q * d, d * sizeof *Xg);
@@ -117,30 +125,20 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
         const size_t i = (size_t)idx[q];
         const double xn = (double)p->xn[i];
         const double e = p->kern.err_scale * (xn + (double)s->cn_max);
-        double low = xn + (double)v2[q] - e, up = xn + (double)v1[q] + e;
         size_t label = (size_t)best[q];
 
         if ((double)v2[q] <= (double)v1[q] + 2.0 * e) {
-            /* a near tie: every canonical distance */
-            REAL r1, r2;
+            /* a near tie: every canonical distance (the row-kernel scan) */
+            FN(hamerly_scan)
+            (p, Xg + q * d, s->Ct, kp, buf, buf + kp, &label, &s->ub[i],
+             &s->lb[i]);
+        } else {
+            const double low = xn + (double)v2[q] - e;
+            const double up = xn + (double)v1[q] + e;
 
-            p->kern.row_dists(Xg + q * d, 1, s->Ct, kp, d, k, rd);
-            label = 0;
-            r1 = rd[0];
-            r2 = (REAL)INFINITY;
-            for (size_t j = 1; j < k; j++)
-                if (rd[j] < r1) {
-                    r2 = r1;
-                    r1 = rd[j];
-                    label = j;
-                } else if (rd[j] < r2) {
-                    r2 = rd[j];
-                }
-            low = (double)r2;
-            up = (double)r1;
+            s->lb[i] = low > 0 ? (REAL)sqrt(low) : 0;
+            s->ub[i] = up > 0 ? (REAL)sqrt(up) : 0;
         }
-        s->lb[i] = low > 0 ? (REAL)sqrt(low) : 0;
-        s->ub[i] = up > 0 ? (REAL)sqrt(up) : 0;
         ch += tight || (size_t)lab[q] != label;
         labels[i] = (int32_t)label;
     }
@@ -168,13 +166,11 @@ static size_t FN(hamerly_rows)(const FN(km_problem) * p, void *state,
         size_t label;
 
         if (!tight) {
-            REAL m = s->next[a] > s->lb[i] ? s->next[a] : s->lb[i];
-
-            if (u + slack < m)
+            if (FN(hamerly_clear)(s, i, a, u, slack))
                 continue;
             u = (REAL)sqrt((double)FN(km_sqdist)(x, C + a * d, d));
             s->ub[i] = u;
-            if (u + slack < m)
+            if (FN(hamerly_clear)(s, i, a, u, slack))
                 continue;
         }
         FN(hamerly_scan)
@@ -248,16 +244,13 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.buf = km_calloc_array(nb * 2 * s.kp, sizeof *s.buf);
     if (p->kern.dot_argmin2 != NULL) {
         s.cn = km_malloc_array(k, sizeof *s.cn);
-        s.dbuf = km_malloc_array(nb, FN(hamerly_dot_reals)(d, s.kp) *
-                                         sizeof *s.dbuf);
+        s.dbuf = km_malloc_array(nb, FN(hamerly_dot_reals)(d) * sizeof *s.dbuf);
         s.ibuf = km_malloc_array(nb, 2 * KM_ROW_BLOCK * sizeof *s.ibuf);
-        if (s.cn == NULL || s.dbuf == NULL || s.ibuf == NULL) {
-            km_free(s.buf);
-            s.buf = NULL;
-        }
     }
     if (s.ub != NULL && s.lb != NULL && s.next != NULL && s.Ct != NULL &&
-        s.buf != NULL)
+        s.buf != NULL &&
+        (p->kern.dot_argmin2 == NULL ||
+         (s.cn != NULL && s.dbuf != NULL && s.ibuf != NULL)))
         status =
             FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
     km_free(s.ub);

@@ -257,25 +257,25 @@ static void test_auto_rule(void **state)
     km_kernels_f32 t;
 
     (void)state;
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 1),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 50, 64, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 50, 1),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 50, 64, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 50, 1),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 49, 64, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 49, 1),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 32, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 0),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 64, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 1),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 128, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 0),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 100, 2, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 100, 0),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 2, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 0),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_YINYANG, 1000, 5, 2, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_YINYANG, 1000, 5, 1),
                      KM_ALGO_YINYANG);
     /* W4's and W6's shapes take the fused kernel where the CPU has it */
     km_kernels_get_f32(KM_KERNEL_AUTO, 100, 32, &t);
