@@ -23,17 +23,24 @@ typedef struct FN(elkan_state) {
     REAL *half;        /* k x k half distances between centers */
     REAL *Ct;          /* the centers transposed (d x kp), for the first pass */
     size_t kp;         /* k rounded up to the table's ct_pad */
+    REAL *cn;          /* the centers' squared norms, when the first pass goes
+                          through the GEMM form (else NULL) */
+    REAL cn_max;       /* their largest */
+    int cn_set;        /* cn holds the initial centers' norms */
     REAL *dist;        /* per block, elkan_scratch(k) values: KM_ELKAN_ROWS x k
-                          distances (first pass, center distances), or the rows'
-                          distances to their centers and candidates' ones */
+                          distances or KM_ELKAN_GEMM_ROWS x k GEMM values and
+                          k distances (first pass, center distances), or the
+                          rows' distances to their centers and candidates'
+                          ones */
     int32_t *cand;     /* per block: k candidate centers */
 } FN(elkan_state);
 
 /* Values of the per-block scratch. */
 static size_t FN(elkan_scratch)(size_t k)
 {
-    return KM_ELKAN_ROWS * k > KM_ROW_BLOCK + k ? KM_ELKAN_ROWS * k
-                                                : KM_ROW_BLOCK + k;
+    const size_t first = (KM_ELKAN_GEMM_ROWS + 1) * k;
+
+    return first > KM_ROW_BLOCK + k ? first : KM_ROW_BLOCK + k;
 }
 
 /* First labels and bounds of rows [lo, hi): every canonical distance
@@ -60,6 +67,61 @@ static void FN(elkan_init_bounds)(const FN(km_problem) * p, FN(elkan_state) * s,
                     best = j;
             }
             labels[r0 + r] = (int32_t)best;
+        }
+    }
+}
+
+/* A square root in the data's precision (correctly rounded either way). */
+static inline REAL FN(elkan_sqrt)(REAL v)
+{
+    return sizeof(REAL) == sizeof(float) ? (REAL)sqrtf((float)v)
+                                         : (REAL)sqrt((double)v);
+}
+
+/*
+ * The first pass through the GEMM form, when the table has one (dist_block
+ * gives -2 x.c, within err_scale (|x|^2 + |c|^2) of the canonical
+ * distance once the norms are added): KM_ELKAN_GEMM_ROWS rows at a time,
+ * labels as Lloyd's pass gives them (argmin2, and a near tie re-checked
+ * with every canonical distance, elkan_init_bounds on the row), and each
+ * lower bound the value less its error bound, so below the distance.
+ */
+static void FN(elkan_init_gemm)(const FN(km_problem) * p, FN(elkan_state) * s,
+                                const REAL *C, REAL *D, size_t lo, size_t hi,
+                                int32_t *labels)
+{
+    const size_t k = p->k, d = p->d;
+    REAL *row = D + KM_ELKAN_GEMM_ROWS * k;
+    int32_t best[KM_ELKAN_GEMM_ROWS];
+    REAL v1[KM_ELKAN_GEMM_ROWS], v2[KM_ELKAN_GEMM_ROWS];
+
+    for (size_t r0 = lo; r0 < hi; r0 += KM_ELKAN_GEMM_ROWS) {
+        const size_t m =
+            hi - r0 < KM_ELKAN_GEMM_ROWS ? hi - r0 : KM_ELKAN_GEMM_ROWS;
+
+        p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
+        p->kern.argmin2(D, s->cn, m, k, best, v1, v2);
+        for (size_t r = 0; r < m; r++) {
+            const size_t i = r0 + r;
+            const double xn = (double)p->xn[i];
+            const double e = p->kern.err_scale * (xn + (double)s->cn_max);
+            const REAL *v = D + r * k;
+            REAL *l = s->lb + i * k;
+
+            if ((double)v2[r] <= (double)v1[r] + 2.0 * e) {
+                FN(elkan_init_bounds)(p, s, row, i, i + 1, labels);
+                continue;
+            }
+            /* in the data's precision, so that the loop vectorizes: the
+               roundings of the sum are far below the quarter of e added */
+            const REAL base = (REAL)(xn - 1.25 * e);
+
+            for (size_t j = 0; j < k; j++) {
+                const REAL low = base + (v[j] + s->cn[j]);
+
+                l[j] = low > 0 ? FN(elkan_sqrt)(low) : 0;
+            }
+            labels[i] = best[r];
         }
     }
 }
@@ -132,7 +194,10 @@ static size_t FN(elkan_rows)(const FN(km_problem) * p, void *state,
     size_t ch = 0;
 
     if (tight) {
-        FN(elkan_init_bounds)(p, s, v, lo, hi, labels);
+        if (s->cn != NULL)
+            FN(elkan_init_gemm)(p, s, C, v, lo, hi, labels);
+        else
+            FN(elkan_init_bounds)(p, s, v, lo, hi, labels);
         return hi - lo;
     }
     p->kern.label_dists(p->X + lo * d, hi - lo, d, C, labels + lo, v);
@@ -185,6 +250,14 @@ static void FN(elkan_centers)(const FN(km_problem) * p, void *state,
     (p, C, s->Ct, s->kp, s->dist, KM_ELKAN_ROWS, s->half, NULL);
     for (size_t a = 0; a < p->k; a++) /* never a candidate for itself */
         s->half[a * p->k + a] = (REAL)INFINITY;
+    if (s->cn != NULL && !s->cn_set) { /* the first pass's centers */
+        s->cn_set = 1;
+        p->kern.sq_norms(C, p->k, p->d, s->cn);
+        s->cn_max = 0;
+        for (size_t j = 0; j < p->k; j++)
+            if (s->cn[j] > s->cn_max)
+                s->cn_max = s->cn[j];
+    }
 }
 
 int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
@@ -194,6 +267,7 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
     const size_t n = p->n, k = p->k, d = p->d, nb = p->blk.n_blocks;
     const size_t pad = p->kern.ct_pad;
     FN(elkan_state) s = {0};
+    int gemm_ok = 1;
     const FN(bounds_algo)
         algo = {&s, FN(elkan_rows), FN(elkan_move), FN(elkan_centers)};
     int status = KM_ERR_NOMEM;
@@ -207,8 +281,14 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
     s.dist = km_malloc_array(nb, FN(elkan_scratch)(k) * sizeof *s.dist);
     s.cand = km_malloc_array(nb, k * sizeof *s.cand);
-    if (s.shift_buf != NULL && s.lb != NULL && s.half != NULL && s.Ct != NULL &&
-        s.dist != NULL && s.cand != NULL)
+#ifdef KM_HAVE_BLAS
+    /* The inexact tables' dist_block is the GEMM form (BLAS). */
+    if (!p->kern.exact)
+        s.cn = km_malloc_array(k, sizeof *s.cn);
+    gemm_ok = !p->kern.exact ? s.cn != NULL : 1;
+#endif
+    if (gemm_ok && s.shift_buf != NULL && s.lb != NULL && s.half != NULL &&
+        s.Ct != NULL && s.dist != NULL && s.cand != NULL)
         status =
             FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
     km_free(s.shift_buf);
@@ -217,5 +297,6 @@ int FN(km_elkan)(const FN(km_problem) * p, REAL *C, int max_iter,
     km_free(s.Ct);
     km_free(s.dist);
     km_free(s.cand);
+    km_free(s.cn);
     return status;
 }

@@ -12,8 +12,10 @@
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 
-/* Rows per row_dists call in Elkan's first pass. */
-#define KM_ELKAN_ROWS 16
+/* Rows per row_dists call in Elkan's first pass, and per dist_block call
+   when it goes through the GEMM form. */
+#define KM_ELKAN_ROWS      16
+#define KM_ELKAN_GEMM_ROWS 64
 
 #define REAL     float
 #define REAL_EPS FLT_EPSILON

@@ -173,6 +173,68 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
     free(X);
 }
 
+/* Elkan's first pass through the GEMM form (BLAS and the fused kernel's
+   tables): Lloyd's result bit for bit, in both precisions, on one and two
+   threads; near the origin the bounds come from the GEMM values, far from
+   it (1e3 added) float's error bound exceeds the distances, so every row
+   goes through the canonical re-check. */
+/* Lloyd and Elkan from C0 on data Xv with kernel ids[q] and th threads:
+   the same labels, centers, inertia and iterations. */
+#define ELKAN_VS_LLOYD(SFX, Xv, C0, C1, C2)                                    \
+    do {                                                                       \
+        km_problem_##SFX p;                                                    \
+        km_run_result r1, r2;                                                  \
+                                                                               \
+        assert_int_equal(                                                      \
+            km_problem_setup_##SFX(&p, Xv, n, d, NULL, k, th, ids[q]), KM_OK); \
+        memcpy(C1, C0, k *d * sizeof *C1);                                     \
+        memcpy(C2, C0, k *d * sizeof *C2);                                     \
+        assert_int_equal(km_lloyd_##SFX(&p, C1, 50, 0, NULL, l1, &r1), KM_OK); \
+        assert_int_equal(km_elkan_##SFX(&p, C2, 50, 0, NULL, l2, &r2), KM_OK); \
+        assert_memory_equal(l1, l2, sizeof l1);                                \
+        assert_memory_equal(C1, C2, k *d * sizeof *C1);                        \
+        assert_true(r1.inertia == r2.inertia);                                 \
+        assert_int_equal(r1.n_iter, r2.n_iter);                                \
+        km_problem_release_##SFX(&p);                                          \
+    } while (0)
+
+static void test_elkan_gemm_first_pass(void **state)
+{
+    const size_t n = 700, d = 20, k = 24;
+    const km_kernel_id ids[] = {KM_KERNEL_BLAS, KM_KERNEL_DOT};
+
+    (void)state;
+    for (int far = 0; far < 2; far++) {
+        double *X = td_blobs(n, d, 8, 1.5, 900 + (uint64_t)far);
+        double *C0, *C1, *C2;
+        float *Xf, *Cf0, *Cf1, *Cf2;
+        int32_t l1[700], l2[700];
+
+        for (size_t t = 0; t < n * d && far; t++)
+            X[t] += 1e3;
+        C0 = first_rows_init(X, k, d, 3);
+        Xf = td_to_f32(X, n * d);
+        Cf0 = td_to_f32(C0, k * d);
+        C1 = malloc(k * d * sizeof *C1);
+        C2 = malloc(k * d * sizeof *C2);
+        Cf1 = malloc(k * d * sizeof *Cf1);
+        Cf2 = malloc(k * d * sizeof *Cf2);
+        for (size_t q = 0; q < sizeof ids / sizeof ids[0]; q++)
+            for (int th = 1; th <= 2; th++) {
+                ELKAN_VS_LLOYD(f64, X, C0, C1, C2);
+                ELKAN_VS_LLOYD(f32, Xf, Cf0, Cf1, Cf2);
+            }
+        free(X);
+        free(Xf);
+        free(C0);
+        free(C1);
+        free(C2);
+        free(Cf0);
+        free(Cf1);
+        free(Cf2);
+    }
+}
+
 /* Yinyang with enough clusters for several groups (k = 120: 6 groups), in
    both precisions, against Lloyd bit for bit, for 1 and 3 threads: exact
    ties (a third of the rows on an integer grid), an empty cluster at the
@@ -1021,6 +1083,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elkan_equals_lloyd),
         cmocka_unit_test(test_elkan_equals_lloyd_ties_f32),
+        cmocka_unit_test(test_elkan_gemm_first_pass),
         cmocka_unit_test(test_yinyang_many_clusters),
         cmocka_unit_test(test_auto_rule),
         cmocka_unit_test(test_shuffle_rows),
