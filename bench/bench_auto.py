@@ -2,13 +2,15 @@
 """The measurements behind `--algorithm auto` (docs/library.md).
 
     /usr/bin/python3 bench/bench_auto.py --build build [--threads 1]
-        [--repeats 2] [--out FILE]
+        [--repeats 2] [--tags b,c,h] [--out FILE]
 
 Generates float32 blobs (scikit-learn's make_blobs: 2k/3 centers with
 spreads drawn in 0.5-3, in a box of side 40; initial centers k random rows;
 seeded, cached in $KM_BENCH_DIR/auto or /tmp/kmeans-bench/auto) for n in
-5000, 20000, 100000, d in 8, 16, 32, 64 and k in 16, 50, 100, 300, plus
-shapes at the edges of the rule (low d, k = 32, a million rows), and times
+5000, 20000, 100000, d in 8, 16, 32, 64 and k in 16, 50, 100, 300 (tag b),
+shapes at the edges of the rule (low d, k = 32, a million rows; tag c) and
+high-dimensional ones, where AUTO picks the BLAS kernel (d = 128 and 256,
+k up to 1000; tag h), and times
 build/km_bench to convergence (tol 1e-4, max_iter 300) with Lloyd, Hamerly,
 Yinyang and Elkan from the same centers, interleaved; each time is the
 second fit of its process, the best over the repetitions.  Prints one line
@@ -34,7 +36,12 @@ def shapes():
         (100000, 2, 50), (100000, 2, 100), (100000, 4, 100), (100000, 8, 64),
         (100000, 12, 32), (100000, 16, 32), (20000, 32, 32), (100000, 64, 32),
         (1000000, 2, 100), (20000, 4, 300))]
-    return grid + edge
+    high = [("h", n, d, k) for n, d, k in (
+        (5000, 128, 100), (20000, 128, 16), (20000, 128, 50),
+        (20000, 128, 300), (100000, 128, 16), (100000, 128, 50),
+        (100000, 128, 100), (100000, 128, 300), (100000, 128, 1000),
+        (20000, 256, 100), (20000, 256, 1000), (50000, 256, 300))]
+    return grid + edge + high
 
 
 def generate(where, tag, n, d, k):
@@ -67,8 +74,11 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--tags", default="b,c,h",
+                    help="which shapes (b grid, c edges, h high d)")
     ap.add_argument("--out")
     args = ap.parse_args()
+    tags = args.tags.split(",")
     where = os.path.join(os.environ.get("KM_BENCH_DIR", "/tmp/kmeans-bench"),
                          "auto")
     os.makedirs(where, exist_ok=True)
@@ -81,6 +91,8 @@ def main():
         "ham/yy"), file=out, flush=True)
     summary = []
     for tag, n, d, k in shapes():
+        if tag not in tags:
+            continue
         name = generate(where, tag, n, d, k)
         best = {}
         for _ in range(args.repeats):
@@ -105,8 +117,16 @@ def main():
     print("Hamerly / Lloyd, fused kernel, k = 32, n >= 10000: %s" % " ".join(
         "%.2f" % s[6] for s in fused if s[2] == 32 and s[0] >= 10000),
         file=out)
-    print("Hamerly / Lloyd, other kernels: %s" % " ".join(
-        "%.2f" % s[6] for s in summary if s not in fused), file=out)
+    blas = [s for s in summary if s[3] == "blas"]
+    print("Hamerly / Lloyd where auto runs Hamerly (BLAS, k >= 100, "
+          "n >= 10000): %s" % " ".join(
+              "%.2f" % s[6] for s in blas if s[2] >= 100 and s[0] >= 10000),
+          file=out)
+    print("Hamerly / Lloyd, BLAS, k < 100: %s" % " ".join(
+        "%.2f" % s[6] for s in blas if s[2] < 100), file=out)
+    print("Hamerly / Lloyd, the canonical kernels: %s" % " ".join(
+        "%.2f" % s[6] for s in summary if s not in fused and s not in blas),
+        file=out)
     print("Hamerly / Lloyd, n = 5000: %s" % " ".join(
         "%.2f" % s[6] for s in summary if s[0] == 5000), file=out)
     print("Hamerly faster than Yinyang in %d of %d shapes" % (

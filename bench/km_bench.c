@@ -159,16 +159,16 @@ int main(int argc, char **argv)
             km_kernels_f32 k32;
             km_kernels_f64 k64;
             const char *kernel;
-            int fused;
+            int form;
 
             if (X.dtype == KM_FLOAT32) {
                 km_kernels_get_f32(KM_KERNEL_AUTO, k, X.d, &k32);
                 kernel = k32.name;
-                fused = k32.dot_argmin2 != NULL;
+                form = KM_FORM_OF(k32);
             } else {
                 km_kernels_get_f64(KM_KERNEL_AUTO, k, X.d, &k64);
                 kernel = k64.name;
-                fused = k64.dot_argmin2 != NULL;
+                form = KM_FORM_OF(k64);
             }
             printf("{\"seconds\": %.6f, \"cpu_seconds\": %.6f, "
                    "\"n_iter\": %d, \"inertia\": %.17g, "
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
                    "\"algorithm\": \"%s\"}\n",
                    t, c, km_model_n_iter(m), km_model_inertia(m), peak_rss_kb(),
                    kernel,
-                   algos[km_choose_algorithm(p.algorithm, X.n, k, fused)]);
+                   algos[km_choose_algorithm(p.algorithm, X.n, k, form)]);
         }
         km_model_free(m);
     }

@@ -47,17 +47,29 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 void km_reduce_blocks_add(const double *bsums, const double *bw, size_t k,
                           size_t d, double *sums, double *wsum);
 
-/* The algorithm `auto` means for n rows and k clusters, when the
-   assignment uses the fused dot kernel (fused, which the kernel table
-   chose from k and d) or not (others are returned as they are).  Measured with
+/* The assignment's form, as the kernel table (chosen from k and d) gives
+   it: canonical distances, the fused dot kernel, or BLAS's GEMM. */
+#define KM_FORM_EXACT 0
+#define KM_FORM_FUSED 1
+#define KM_FORM_BLAS  2
+/* The form of a kernel table (km_kernels_f32 or _f64). */
+#define KM_FORM_OF(kern)                                                       \
+    ((kern).exact                 ? KM_FORM_EXACT                              \
+     : (kern).dot_argmin2 != NULL ? KM_FORM_FUSED                              \
+                                  : KM_FORM_BLAS)
+
+/* The algorithm `auto` means for n rows and k clusters with the
+   assignment's form (others are returned as they are).  Measured with
    bench/km_bench to convergence (docs/library.md): Hamerly through the fused
-   kernel from 50 clusters and 10000 rows; Lloyd otherwise (k = 32: even): with
+   kernel from 50 clusters and 10000 rows, and through BLAS's GEMM (high d)
+   from 100 clusters and 10000 rows; Lloyd otherwise (k = 32: even): with
    few rows (1797 and 5000) the bounds' first full pass and per-pass costs do
-   not pay back, and the canonical SIMD kernel of low d and the GEMM form of
-   high d leave the bound algorithms' row scans far behind (d = 2, k =
-   100: 2.1-2.8x). */
+   not pay back, the canonical SIMD kernel of low d leaves the bound
+   algorithms' row scans far behind (d = 2, k = 100: 2.1-2.8x), and with
+   BLAS below 100 clusters Hamerly's one lower bound prunes too little
+   (k = 50: 1.17-1.54x Lloyd's time). */
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
-                                 int fused);
+                                 int form);
 
 /* Buffers an assignment pass needs, kept from one pass to the next (an
    allocation per pass costs page faults, and with several threads TLB

@@ -88,11 +88,14 @@ void km_reduce_blocks(const double *bsums, const double *bw, size_t nb,
 }
 
 km_algorithm km_choose_algorithm(km_algorithm requested, size_t n, size_t k,
-                                 int fused)
+                                 int form)
 {
     if (requested != KM_ALGO_AUTO)
         return requested;
-    return fused && k >= 50 && n >= 10000 ? KM_ALGO_HAMERLY : KM_ALGO_LLOYD;
+    if (n >= 10000 && ((form == KM_FORM_FUSED && k >= 50) ||
+                       (form == KM_FORM_BLAS && k >= 100)))
+        return KM_ALGO_HAMERLY;
+    return KM_ALGO_LLOYD;
 }
 
 /* Rows per piece of a pass's labels when they are shared out apart from

@@ -86,15 +86,24 @@ static void FN(center_half_distances)(const FN(km_problem) * p, const REAL *C,
             const size_t a = a0 + r;
             REAL nx = (REAL)INFINITY;
 
-            for (size_t j = 0; j < k; j++) {
-                const REAL h =
-                    j == a ? 0 : (REAL)(0.5 * sqrt((double)D[r * k + j]));
+            if (half == NULL) { /* the nearest first, then one root (the
+                                   root and halving keep the order) */
+                REAL v = (REAL)INFINITY;
 
-                if (half != NULL)
+                for (size_t j = 0; j < k; j++)
+                    if (j != a && D[r * k + j] < v)
+                        v = D[r * k + j];
+                nx = v < (REAL)INFINITY ? (REAL)(0.5 * sqrt((double)v))
+                                        : (REAL)INFINITY;
+            } else
+                for (size_t j = 0; j < k; j++) {
+                    const REAL h =
+                        j == a ? 0 : (REAL)(0.5 * sqrt((double)D[r * k + j]));
+
                     half[a * k + j] = h;
-                if (j != a && h < nx)
-                    nx = h;
-            }
+                    if (j != a && h < nx)
+                        nx = h;
+                }
             if (next != NULL)
                 next[a] = nx;
         }

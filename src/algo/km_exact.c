@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "algo/km_algo.h"
 #include "common/km_common.h"
 

@@ -22,16 +22,19 @@ typedef struct FN(hamerly_state) {
     REAL *Ct;   /* the centers transposed (d x kp) */
     REAL *buf;  /* per block: kp distances, then kp zeros */
     size_t kp;  /* k rounded up to KM_CT_PAD */
-    /* The dot form (tables with dot_argmin2): */
+    /* The GEMM form (the inexact tables: dot_argmin2, or dist_block then
+       argmin2): */
     REAL *cn;      /* k squared center norms */
     REAL cn_max;   /* their largest */
     REAL *dbuf;    /* per block: hamerly_dot_reals(d) */
+    REAL *gv;      /* per thread: KM_ROW_BLOCK x k values of dist_block (the
+                      BLAS table), else NULL */
     int32_t *ibuf; /* per block: 2 KM_ROW_BLOCK */
 } FN(hamerly_state);
 
-/* Scratch values per block for the dot form: the rows that need a scan,
-   gathered (KM_ROW_BLOCK x d) and transposed (d x KM_ROW_BLOCK), and three
-   values per row. */
+/* Scratch values per block for the GEMM form: the rows that need a scan,
+   gathered (KM_ROW_BLOCK x d) and transposed (d x KM_ROW_BLOCK, for
+   dot_argmin2), and three values per row. */
 static size_t FN(hamerly_dot_reals)(size_t d)
 {
     return 2 * KM_ROW_BLOCK * d + 3 * KM_ROW_BLOCK;
@@ -64,12 +67,13 @@ static inline int FN(hamerly_clear)(const FN(hamerly_state) * s, size_t i,
 }
 
 /*
- * Rows [lo, hi) through the dot form (bounds_algo.rows when the table has
- * dot_argmin2): the rows whose bounds fail are gathered; their upper bounds
+ * Rows [lo, hi) through the GEMM form (bounds_algo.rows when the table is
+ * inexact): the rows whose bounds fail are gathered; their upper bounds
  * are tightened (label_dists: the canonical distance to their center), and
- * those that still fail are scanned together by the fused kernel, as
- * Lloyd's pass does (assign_gemm: the same labels, a near tie re-checked
- * with every canonical distance).  The lower bound is the second smallest
+ * those that still fail are scanned together by the fused kernel, or by
+ * dist_block (into the thread's gv) then argmin2, as Lloyd's
+ * pass does (assign_gemm: the same labels, a near tie re-checked with every
+ * canonical distance).  The lower bound is the second smallest
  * value less its error bound (|x|^2 + b2 - e <= the canonical distance of
  * every other center) and the upper bound the smallest plus it, or the
  * two smallest canonical distances after a re-check.
@@ -119,8 +123,15 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
     }
     if (m == 0)
         return 0;
-    p->kern.transpose(Xg, m, d, xt);
-    p->kern.dot_argmin2(xt, m, d, C, s->cn, k, best, v1, v2);
+    if (s->gv != NULL) {
+        REAL *D = s->gv + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * k;
+
+        p->kern.dist_block(Xg, m, d, C, k, NULL, NULL, D);
+        p->kern.argmin2(D, s->cn, m, k, best, v1, v2);
+    } else {
+        p->kern.transpose(Xg, m, d, xt);
+        p->kern.dot_argmin2(xt, m, d, C, s->cn, k, best, v1, v2);
+    }
     for (size_t q = 0; q < m; q++) {
         const size_t i = (size_t)idx[q];
         const double xn = (double)p->xn[i];
@@ -156,7 +167,7 @@ static size_t FN(hamerly_rows)(const FN(km_problem) * p, void *state,
     REAL *buf = s->buf + b * 2 * kp;
     size_t ch = 0;
 
-    if (p->kern.dot_argmin2 != NULL)
+    if (s->dbuf != NULL)
         return FN(hamerly_rows_dot)(p, s, C, slack, tight, b, lo, hi, labels);
 
     for (size_t i = lo; i < hi; i++) {
@@ -242,15 +253,19 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     s.kp = (k + KM_CT_PAD - 1) / KM_CT_PAD * KM_CT_PAD;
     s.Ct = km_malloc_array(d * s.kp, sizeof *s.Ct);
     s.buf = km_calloc_array(nb * 2 * s.kp, sizeof *s.buf);
-    if (p->kern.dot_argmin2 != NULL) {
+    if (!p->kern.exact) {
+        /* the fused kernel's table, or BLAS's (dist_block the GEMM) */
         s.cn = km_malloc_array(k, sizeof *s.cn);
         s.dbuf = km_malloc_array(nb, FN(hamerly_dot_reals)(d) * sizeof *s.dbuf);
         s.ibuf = km_malloc_array(nb, 2 * KM_ROW_BLOCK * sizeof *s.ibuf);
+        if (p->kern.dot_argmin2 == NULL)
+            s.gv = km_malloc_array((size_t)p->n_threads * KM_ROW_BLOCK,
+                                   k * sizeof *s.gv);
     }
     if (s.ub != NULL && s.lb != NULL && s.next != NULL && s.Ct != NULL &&
         s.buf != NULL &&
-        (p->kern.dot_argmin2 == NULL ||
-         (s.cn != NULL && s.dbuf != NULL && s.ibuf != NULL)))
+        (p->kern.exact || (s.cn != NULL && s.dbuf != NULL && s.ibuf != NULL &&
+                           (p->kern.dot_argmin2 != NULL || s.gv != NULL))))
         status =
             FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
     km_free(s.ub);
@@ -261,5 +276,6 @@ int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
     km_free(s.cn);
     km_free(s.dbuf);
     km_free(s.ibuf);
+    km_free(s.gv);
     return status;
 }

@@ -122,8 +122,7 @@ int FN(km_fit)(const km_params *params, const REAL *X, size_t n, size_t d,
                                   KM_KERNEL_AUTO);
     if (status != KM_OK)
         return status;
-    algo =
-        km_choose_algorithm(par.algorithm, n, k, prob.kern.dot_argmin2 != NULL);
+    algo = km_choose_algorithm(par.algorithm, n, k, KM_FORM_OF(prob.kern));
     status = FN(abs_tolerance)(&prob, par.tol, &tol_abs);
     C = km_malloc_array(kd, sizeof *C);
     best_C = km_malloc_array(kd, sizeof *best_C);

@@ -173,14 +173,9 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
     free(X);
 }
 
-/* Elkan's first pass through the GEMM form (BLAS and the fused kernel's
-   tables): Lloyd's result bit for bit, in both precisions, on one and two
-   threads; near the origin the bounds come from the GEMM values, far from
-   it (1e3 added) float's error bound exceeds the distances, so every row
-   goes through the canonical re-check. */
-/* Lloyd and Elkan from C0 on data Xv with kernel ids[q] and th threads:
-   the same labels, centers, inertia and iterations. */
-#define ELKAN_VS_LLOYD(SFX, Xv, C0, C1, C2)                                    \
+/* Lloyd, then Elkan and Hamerly, from C0 on data Xv with kernel ids[q]
+   and th threads: the same labels, centers, inertia and iterations. */
+#define BOUNDS_VS_LLOYD(SFX, Xv, C0, C1, C2)                                   \
     do {                                                                       \
         km_problem_##SFX p;                                                    \
         km_run_result r1, r2;                                                  \
@@ -188,17 +183,26 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
         assert_int_equal(                                                      \
             km_problem_setup_##SFX(&p, Xv, n, d, NULL, k, th, ids[q]), KM_OK); \
         memcpy(C1, C0, k *d * sizeof *C1);                                     \
-        memcpy(C2, C0, k *d * sizeof *C2);                                     \
         assert_int_equal(km_lloyd_##SFX(&p, C1, 50, 0, NULL, l1, &r1), KM_OK); \
-        assert_int_equal(km_elkan_##SFX(&p, C2, 50, 0, NULL, l2, &r2), KM_OK); \
-        assert_memory_equal(l1, l2, sizeof l1);                                \
-        assert_memory_equal(C1, C2, k *d * sizeof *C1);                        \
-        assert_true(r1.inertia == r2.inertia);                                 \
-        assert_int_equal(r1.n_iter, r2.n_iter);                                \
+        for (int algo = 0; algo < 2; algo++) {                                 \
+            memcpy(C2, C0, k *d * sizeof *C2);                                 \
+            assert_int_equal((algo == 0 ? km_elkan_##SFX : km_hamerly_##SFX)(  \
+                                 &p, C2, 50, 0, NULL, l2, &r2),                \
+                             KM_OK);                                           \
+            assert_memory_equal(l1, l2, sizeof l1);                            \
+            assert_memory_equal(C1, C2, k *d * sizeof *C1);                    \
+            assert_true(r1.inertia == r2.inertia);                             \
+            assert_int_equal(r1.n_iter, r2.n_iter);                            \
+        }                                                                      \
         km_problem_release_##SFX(&p);                                          \
     } while (0)
 
-static void test_elkan_gemm_first_pass(void **state)
+/* Elkan's first pass and Hamerly's scans through the GEMM form (BLAS and
+   the fused kernel's tables): Lloyd's result bit for bit, in both
+   precisions, on one and two threads; near the origin the bounds come from
+   the GEMM values, far from it (1e3 added) float's error bound exceeds the
+   distances, so every row goes through the canonical re-check. */
+static void test_bounds_gemm_form(void **state)
 {
     const size_t n = 700, d = 20, k = 24;
     const km_kernel_id ids[] = {KM_KERNEL_BLAS, KM_KERNEL_DOT};
@@ -221,8 +225,8 @@ static void test_elkan_gemm_first_pass(void **state)
         Cf2 = malloc(k * d * sizeof *Cf2);
         for (size_t q = 0; q < sizeof ids / sizeof ids[0]; q++)
             for (int th = 1; th <= 2; th++) {
-                ELKAN_VS_LLOYD(f64, X, C0, C1, C2);
-                ELKAN_VS_LLOYD(f32, Xf, Cf0, Cf1, Cf2);
+                BOUNDS_VS_LLOYD(f64, X, C0, C1, C2);
+                BOUNDS_VS_LLOYD(f32, Xf, Cf0, Cf1, Cf2);
             }
         free(X);
         free(Xf);
@@ -312,32 +316,40 @@ static void test_yinyang_many_clusters(void **state)
 }
 
 /* What auto means (docs/library.md): Hamerly through the fused kernel
-   from 50 clusters and 10000 rows, Lloyd otherwise; explicit choices stay.
-   And fit's choice of kernel feeds it. */
+   from 50 clusters and 10000 rows, through BLAS from 100 clusters and
+   10000 rows, Lloyd otherwise; explicit choices stay.  And fit's choice
+   of kernel feeds it. */
 static void test_auto_rule(void **state)
 {
+    const int F = KM_FORM_FUSED, B = KM_FORM_BLAS, E = KM_FORM_EXACT;
     km_kernels_f32 t;
 
     (void)state;
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, F),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 50, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 50, F),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 50, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 50, F),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 49, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 49, F),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 200000, 100, E),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1797, 50, F),
                      KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, 0),
-                     KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 100, 0),
-                     KM_ALGO_LLOYD);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, 0),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 1000, B),
+                     KM_ALGO_HAMERLY); /* W5 */
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 10000, 100, B),
                      KM_ALGO_HAMERLY);
-    assert_int_equal(km_choose_algorithm(KM_ALGO_YINYANG, 1000, 5, 1),
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 100000, 99, B),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 9999, 1000, B),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_AUTO, 1000000, 100, E),
+                     KM_ALGO_LLOYD);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_HAMERLY, 1000000, 100, E),
+                     KM_ALGO_HAMERLY);
+    assert_int_equal(km_choose_algorithm(KM_ALGO_YINYANG, 1000, 5, F),
                      KM_ALGO_YINYANG);
     /* W4's and W6's shapes take the fused kernel where the CPU has it */
     km_kernels_get_f32(KM_KERNEL_AUTO, 100, 32, &t);
@@ -1083,7 +1095,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elkan_equals_lloyd),
         cmocka_unit_test(test_elkan_equals_lloyd_ties_f32),
-        cmocka_unit_test(test_elkan_gemm_first_pass),
+        cmocka_unit_test(test_bounds_gemm_form),
         cmocka_unit_test(test_yinyang_many_clusters),
         cmocka_unit_test(test_auto_rule),
         cmocka_unit_test(test_shuffle_rows),
