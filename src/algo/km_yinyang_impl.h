@@ -56,6 +56,11 @@ typedef struct FN(yinyang_state) {
     REAL *buf;     /* per block: the REAL part of its scratch */
     int32_t *gidx; /* per block: the int32_t part */
     size_t t, kc;
+    /* The first pass through BLAS's GEMM (inexact tables, with BLAS): */
+    REAL *gv;    /* per thread: KM_YY_GEMM_ROWS x k values, else NULL */
+    REAL *cn;    /* k: the initial centers' squared norms */
+    REAL cn_max; /* their largest */
+    int cn_set;  /* cn holds them */
 } FN(yinyang_state);
 
 /* Iterations of K-Means on the centers that make the groups. */
@@ -65,6 +70,8 @@ typedef struct FN(yinyang_state) {
 #define KM_YY_HIST 32
 /* Rows ahead whose data the pass prefetches. */
 #define KM_YY_AHEAD 8
+/* Rows per dist_block call in the first pass through the GEMM. */
+#define KM_YY_GEMM_ROWS 64
 
 /*
  * Groups of the k centers C: t seeds chosen farthest first (center 0, then
@@ -385,6 +392,63 @@ static void FN(yinyang_tight)(const FN(km_problem) * p, FN(yinyang_state) * s,
 }
 
 /*
+ * The first pass through BLAS's GEMM (dist_block, then argmin2), as
+ * Elkan's: labels as Lloyd's pass gives them (a near tie re-checked with
+ * every canonical distance: yinyang_tight on the row), each group bound
+ * the group's smallest value but the label's less the error bound, the
+ * upper bound the canonical distance to the label.
+ */
+static void FN(yinyang_tight_gemm)(const FN(km_problem) * p,
+                                   FN(yinyang_state) * s, const REAL *C,
+                                   size_t lo, size_t hi,
+                                   const FN(yinyang_scratch) * w,
+                                   int32_t *labels)
+{
+    const size_t k = p->k, d = p->d, t = s->t;
+    REAL *D = s->gv + (size_t)omp_get_thread_num() * KM_YY_GEMM_ROWS * k;
+    int32_t best[KM_YY_GEMM_ROWS];
+    REAL v1[KM_YY_GEMM_ROWS], v2[KM_YY_GEMM_ROWS];
+
+    for (size_t r0 = lo; r0 < hi; r0 += KM_YY_GEMM_ROWS) {
+        const size_t m = hi - r0 < KM_YY_GEMM_ROWS ? hi - r0 : KM_YY_GEMM_ROWS;
+
+        p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
+        p->kern.argmin2(D, s->cn, m, k, best, v1, v2);
+        for (size_t r = 0; r < m; r++) {
+            const size_t i = r0 + r, b = (size_t)best[r];
+            const double xn = (double)p->xn[i];
+            const double e = p->kern.err_scale * (xn + (double)s->cn_max);
+            const REAL *v = D + r * k;
+            REAL *l = s->lb + i * t, glb = (REAL)INFINITY;
+
+            if ((double)v2[r] <= (double)v1[r] + 2.0 * e) {
+                FN(yinyang_tight)(p, s, i, i + 1, w, labels);
+                continue;
+            }
+            for (size_t g = 0; g < t; g++) {
+                double low = INFINITY;
+
+                for (size_t c = s->goff[g]; c < s->goff[g + 1]; c++) {
+                    const int32_t j = s->col[c];
+
+                    if (j >= 0 && (size_t)j != b &&
+                        (double)v[j] + (double)s->cn[j] < low)
+                        low = (double)v[j] + (double)s->cn[j];
+                }
+                low += xn - e;
+                l[g] = low > 0 ? (REAL)sqrt(low) : 0;
+                glb = l[g] < glb ? l[g] : glb;
+            }
+            s->glb[i] = glb;
+            s->stamp[i] = (uint8_t)s->hist;
+            s->ub[i] =
+                (REAL)sqrt((double)FN(km_sqdist)(p->X + i * d, C + b * d, d));
+            labels[i] = (int32_t)b;
+        }
+    }
+}
+
+/*
  * Group filter and scans for up to 4 rows (w->list[q0 ..], which failed the
  * global filter with exact u): a group is scanned for all of them when one
  * needs it, so that the kernel runs the rows together (its four chains of
@@ -518,7 +582,10 @@ static size_t FN(yinyang_rows)(const FN(km_problem) * p, void *state,
     const FN(yinyang_scratch) w = FN(yinyang_scratch_at)(s, p->d, b);
 
     if (tight) {
-        FN(yinyang_tight)(p, s, lo, hi, &w, labels);
+        if (s->gv != NULL)
+            FN(yinyang_tight_gemm)(p, s, C, lo, hi, &w, labels);
+        else
+            FN(yinyang_tight)(p, s, lo, hi, &w, labels);
         return hi - lo;
     }
     return FN(yinyang_chunk)(p, C, s, slack, lo, hi, &w, labels);
@@ -576,6 +643,13 @@ static void FN(yinyang_centers)(const FN(km_problem) * p, void *state,
 
     FN(yinyang_transpose)(s, C, p->d);
     FN(yinyang_next)(p, s, C, &w0);
+    if (s->cn != NULL && !s->cn_set) { /* the first pass's centers */
+        s->cn_set = 1;
+        p->kern.sq_norms(C, p->k, p->d, s->cn);
+        for (size_t j = 0; j < p->k; j++)
+            if (s->cn[j] > s->cn_max)
+                s->cn_max = s->cn[j];
+    }
 }
 
 int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
@@ -623,6 +697,15 @@ int FN(km_yinyang)(const FN(km_problem) * p, REAL *C, int max_iter,
         s.Cg == NULL || s.col == NULL || s.goff == NULL || s.buf == NULL ||
         s.gidx == NULL)
         goto out;
+#ifdef KM_HAVE_BLAS
+    if (!p->kern.exact) { /* the inexact tables' dist_block is the GEMM */
+        s.cn = km_malloc_array(k, sizeof *s.cn);
+        s.gv = km_malloc_array((size_t)p->n_threads * KM_YY_GEMM_ROWS,
+                               k * sizeof *s.gv);
+        if (s.cn == NULL || s.gv == NULL)
+            goto out;
+    }
+#endif
     FN(yinyang_layout)(&s, k, p->kern.ct_pad);
     status = FN(bounds_run)(p, &algo, C, max_iter, tol_abs, prog, labels, res);
 out:
@@ -640,9 +723,12 @@ out:
     km_free(s.gof);
     km_free(s.buf);
     km_free(s.gidx);
+    km_free(s.cn);
+    km_free(s.gv);
     return status;
 }
 
 #undef KM_YY_GROUP_ITERS
 #undef KM_YY_HIST
 #undef KM_YY_AHEAD
+#undef KM_YY_GEMM_ROWS

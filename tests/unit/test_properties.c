@@ -173,8 +173,9 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
     free(X);
 }
 
-/* Lloyd, then Elkan and Hamerly, from C0 on data Xv with kernel ids[q]
-   and th threads: the same labels, centers, inertia and iterations. */
+/* Lloyd, then Elkan, Hamerly and Yinyang, from C0 on data Xv with kernel
+   ids[q] and th threads: the same labels, centers, inertia and
+   iterations. */
 #define BOUNDS_VS_LLOYD(SFX, Xv, C0, C1, C2)                                   \
     do {                                                                       \
         km_problem_##SFX p;                                                    \
@@ -184,10 +185,12 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
             km_problem_setup_##SFX(&p, Xv, n, d, NULL, k, th, ids[q]), KM_OK); \
         memcpy(C1, C0, k *d * sizeof *C1);                                     \
         assert_int_equal(km_lloyd_##SFX(&p, C1, 50, 0, NULL, l1, &r1), KM_OK); \
-        for (int algo = 0; algo < 2; algo++) {                                 \
+        for (int algo = 0; algo < 3; algo++) {                                 \
             memcpy(C2, C0, k *d * sizeof *C2);                                 \
-            assert_int_equal((algo == 0 ? km_elkan_##SFX : km_hamerly_##SFX)(  \
-                                 &p, C2, 50, 0, NULL, l2, &r2),                \
+            assert_int_equal((algo == 0   ? km_elkan_##SFX                     \
+                              : algo == 1 ? km_hamerly_##SFX                   \
+                                          : km_yinyang_##SFX)(&p, C2, 50, 0,   \
+                                                              NULL, l2, &r2),  \
                              KM_OK);                                           \
             assert_memory_equal(l1, l2, sizeof l1);                            \
             assert_memory_equal(C1, C2, k *d * sizeof *C1);                    \
@@ -197,9 +200,9 @@ static void test_elkan_equals_lloyd_ties_f32(void **state)
         km_problem_release_##SFX(&p);                                          \
     } while (0)
 
-/* Elkan's first pass and Hamerly's scans through the GEMM form (BLAS and
-   the fused kernel's tables): Lloyd's result bit for bit, in both
-   precisions, on one and two threads; near the origin the bounds come from
+/* Elkan's and Yinyang's first passes and Hamerly's scans through the GEMM
+   form (BLAS and the fused kernel's tables): Lloyd's result bit for bit, in
+   both precisions, on one and two threads; near the origin the bounds come from
    the GEMM values, far from it (1e3 added) float's error bound exceeds the
    distances, so every row goes through the canonical re-check. */
 static void test_bounds_gemm_form(void **state)
