@@ -142,6 +142,11 @@ typedef struct km_run_result {
                         int32_t *labels, size_t *changed, REAL *mind,          \
                         double *sums, double *wsum, double *inertia);          \
                                                                                \
+    /* Squared norms of the k centers C into cn (the kernel's sq_norms);       \
+       returns the largest (0 when none is positive). */                       \
+    REAL km_center_norms_##SFX(const km_problem_##SFX *p, const REAL *C,       \
+                               REAL *cn);                                      \
+                                                                               \
     /* Weighted inertia of given labels against C. */                          \
     double km_inertia_##SFX(const km_problem_##SFX *p, const REAL *C,          \
                             const int32_t *labels);                            \

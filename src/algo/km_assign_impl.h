@@ -330,10 +330,7 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
         (D == NULL && p->kern.assign_block == NULL) || bin == NULL ||
         bch == NULL || (accumulate && (bsums == NULL || bw == NULL)))
         goto out;
-    p->kern.sq_norms(C, k, d, cn);
-    for (size_t j = 0; j < k; j++)
-        if (cn[j] > cn_max)
-            cn_max = cn[j];
+    cn_max = FN(km_center_norms)(p, C, cn);
     if (by_row)
         for (size_t f = 0; f < d; f++)
             for (size_t j = 0; j < kp; j++)
@@ -419,6 +416,17 @@ int FN(km_assign)(const FN(km_problem) * p, const REAL *C, int32_t *labels,
     status = KM_OK;
 out:
     return status;
+}
+
+REAL FN(km_center_norms)(const FN(km_problem) * p, const REAL *C, REAL *cn)
+{
+    REAL cn_max = 0;
+
+    p->kern.sq_norms(C, p->k, p->d, cn);
+    for (size_t j = 0; j < p->k; j++)
+        if (cn[j] > cn_max)
+            cn_max = cn[j];
+    return cn_max;
 }
 
 double FN(km_inertia)(const FN(km_problem) * p, const REAL *C,

@@ -67,6 +67,25 @@ static void FN(transpose_centers)(const REAL *C, size_t k, size_t d, size_t kp,
     }
 }
 
+/* The GEMM form's error bound for row i against centers of squared norms
+   at most cn_max (km_kernels.h: dist_block and dot_argmin2). */
+static inline double FN(gemm_err)(const FN(km_problem) * p, size_t i,
+                                  REAL cn_max)
+{
+    return p->kern.err_scale * ((double)p->xn[i] + (double)cn_max);
+}
+
+/* Rows X[0 .. m) through the GEMM (dist_block into D, m x k), then
+   argmin2 with the centers' squared norms cn: per row the best center and
+   the two smallest values of |x - c|^2 - |x|^2, within gemm_err. */
+static void FN(gemm_argmin2)(const FN(km_problem) * p, const REAL *X, size_t m,
+                             const REAL *C, const REAL *cn, REAL *D,
+                             int32_t *best, REAL *v1, REAL *v2)
+{
+    p->kern.dist_block(X, m, p->d, C, p->k, NULL, NULL, D);
+    p->kern.argmin2(D, cn, m, p->k, best, v1, v2);
+}
+
 /* Half the distance between every two centers (into half, k x k, when not
    NULL) and, for each center, the smallest to another one (into next[a]
    when not NULL; +inf when k = 1).  The canonical distances, through the

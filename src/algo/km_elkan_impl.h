@@ -99,12 +99,11 @@ static void FN(elkan_init_gemm)(const FN(km_problem) * p, FN(elkan_state) * s,
         const size_t m =
             hi - r0 < KM_ELKAN_GEMM_ROWS ? hi - r0 : KM_ELKAN_GEMM_ROWS;
 
-        p->kern.dist_block(p->X + r0 * d, m, d, C, k, NULL, NULL, D);
-        p->kern.argmin2(D, s->cn, m, k, best, v1, v2);
+        FN(gemm_argmin2)(p, p->X + r0 * d, m, C, s->cn, D, best, v1, v2);
         for (size_t r = 0; r < m; r++) {
             const size_t i = r0 + r;
             const double xn = (double)p->xn[i];
-            const double e = p->kern.err_scale * (xn + (double)s->cn_max);
+            const double e = FN(gemm_err)(p, i, s->cn_max);
             const REAL *v = D + r * k;
             REAL *l = s->lb + i * k;
 
@@ -252,11 +251,7 @@ static void FN(elkan_centers)(const FN(km_problem) * p, void *state,
         s->half[a * p->k + a] = (REAL)INFINITY;
     if (s->cn != NULL && !s->cn_set) { /* the first pass's centers */
         s->cn_set = 1;
-        p->kern.sq_norms(C, p->k, p->d, s->cn);
-        s->cn_max = 0;
-        for (size_t j = 0; j < p->k; j++)
-            if (s->cn[j] > s->cn_max)
-                s->cn_max = s->cn[j];
+        s->cn_max = FN(km_center_norms)(p, C, s->cn);
     }
 }
 

@@ -126,8 +126,7 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
     if (s->gv != NULL) {
         REAL *D = s->gv + (size_t)omp_get_thread_num() * KM_ROW_BLOCK * k;
 
-        p->kern.dist_block(Xg, m, d, C, k, NULL, NULL, D);
-        p->kern.argmin2(D, s->cn, m, k, best, v1, v2);
+        FN(gemm_argmin2)(p, Xg, m, C, s->cn, D, best, v1, v2);
     } else {
         p->kern.transpose(Xg, m, d, xt);
         p->kern.dot_argmin2(xt, m, d, C, s->cn, k, best, v1, v2);
@@ -135,7 +134,7 @@ static size_t FN(hamerly_rows_dot)(const FN(km_problem) * p,
     for (size_t q = 0; q < m; q++) {
         const size_t i = (size_t)idx[q];
         const double xn = (double)p->xn[i];
-        const double e = p->kern.err_scale * (xn + (double)s->cn_max);
+        const double e = FN(gemm_err)(p, i, s->cn_max);
         size_t label = (size_t)best[q];
 
         if ((double)v2[q] <= (double)v1[q] + 2.0 * e) {
@@ -226,13 +225,8 @@ static void FN(hamerly_centers)(const FN(km_problem) * p, void *state,
     /* one row of distances at a time in block 0's scratch (its first kp
        values; the next kp are zeros for argmin2) */
     FN(center_half_distances)(p, C, s->Ct, s->kp, s->buf, 1, NULL, s->next);
-    if (s->cn != NULL) {
-        p->kern.sq_norms(C, p->k, p->d, s->cn);
-        s->cn_max = 0;
-        for (size_t j = 0; j < p->k; j++)
-            if (s->cn[j] > s->cn_max)
-                s->cn_max = s->cn[j];
-    }
+    if (s->cn != NULL)
+        s->cn_max = FN(km_center_norms)(p, C, s->cn);
 }
 
 int FN(km_hamerly)(const FN(km_problem) * p, REAL *C, int max_iter,
